@@ -1,0 +1,305 @@
+//! xs:dateTime and xs:duration as OpenADR uses them (xCal).
+
+use std::fmt::{self, Write as _};
+
+use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
+use serde::{Serialize, Serializer};
+
+use crate::xml::{Leaf, Writer};
+
+/// Every timestamp is held in UTC. We read any zone offset (and a missing
+/// zone as UTC, the only reading the xCal pattern leaves) and always write `Z`.
+pub type Timestamp = DateTime<Utc>;
+
+impl Leaf for Timestamp {
+    fn parse(s: &str) -> Result<Self, String> {
+        parse_timestamp(s.trim())
+    }
+    fn write(&self, w: &mut Writer) {
+        write_timestamp(self, &mut w.out)
+    }
+}
+
+pub fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+        .map(|n| n.and_utc())
+        .map_err(|_| "expected a date-time such as 2026-11-25T14:00:00Z".into())
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.fff]Z`, fractions only when present (exactly what
+/// the xCal pattern accepts).
+pub fn write_timestamp(t: &Timestamp, out: &mut String) {
+    use chrono::Datelike;
+    let (y, mo, d) = (t.year(), t.month(), t.day());
+    let (h, mi, s) = (t.hour(), t.minute(), t.second());
+    let _ = write!(out, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}");
+    let ns = t.nanosecond() % 1_000_000_000;
+    if ns != 0 {
+        let mut frac = format!("{ns:09}");
+        while frac.ends_with('0') {
+            frac.pop();
+        }
+        out.push('.');
+        out.push_str(&frac);
+    }
+    out.push('Z');
+}
+
+/// An xs:duration in the xCal form `[+-]P[nY][nM][nD][T[nH][nM][nS]]` or `PnW`.
+///
+/// The components are kept as written (PT60M stays PT60M), so a message
+/// re-serialises to the same value. Seconds may carry a fraction, which we
+/// read from lenient peers; the xCal pattern itself only allows whole seconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Duration {
+    pub negative: bool,
+    pub years: u32,
+    pub months: u32,
+    pub weeks: u32,
+    pub days: u32,
+    pub hours: u32,
+    pub minutes: u32,
+    pub seconds: u32,
+    pub nanos: u32,
+}
+
+impl Duration {
+    pub const ZERO: Duration = Duration {
+        negative: false,
+        years: 0,
+        months: 0,
+        weeks: 0,
+        days: 0,
+        hours: 0,
+        minutes: 0,
+        seconds: 0,
+        nanos: 0,
+    };
+
+    pub fn from_secs(secs: u64) -> Self {
+        let secs = secs.min(u32::MAX as u64 * 3600);
+        Duration {
+            hours: (secs / 3600) as u32,
+            minutes: ((secs % 3600) / 60) as u32,
+            seconds: (secs % 60) as u32,
+            ..Duration::ZERO
+        }
+    }
+
+    pub fn minutes(m: u32) -> Self {
+        Duration {
+            minutes: m,
+            ..Duration::ZERO
+        }
+    }
+
+    /// The length as a chrono duration. Years and months are taken as 365
+    /// and 30 days: OpenADR durations are offsets from a dtstart, and no
+    /// certified peer sends calendar units.
+    pub fn to_chrono(&self) -> chrono::Duration {
+        let days = self.years as i64 * 365 + self.months as i64 * 30 + self.weeks as i64 * 7 + self.days as i64;
+        let secs = days * 86_400 + self.hours as i64 * 3600 + self.minutes as i64 * 60 + self.seconds as i64;
+        let d = chrono::Duration::seconds(secs) + chrono::Duration::nanoseconds(self.nanos as i64);
+        if self.negative {
+            -d
+        } else {
+            d
+        }
+    }
+
+    pub fn as_secs_f64(&self) -> f64 {
+        let d = self.to_chrono();
+        d.num_milliseconds() as f64 / 1000.0
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.to_chrono().is_zero()
+    }
+}
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.negative {
+            f.write_char('-')?;
+        }
+        f.write_char('P')?;
+        if self.weeks > 0 && self.years + self.months + self.days + self.hours + self.minutes + self.seconds + self.nanos == 0 {
+            return write!(f, "{}W", self.weeks);
+        }
+        // A week count mixed with other units has no xCal form: fold it into days.
+        let days = self.days + self.weeks * 7;
+        if self.years > 0 {
+            write!(f, "{}Y", self.years)?;
+        }
+        if self.months > 0 {
+            write!(f, "{}M", self.months)?;
+        }
+        if days > 0 {
+            write!(f, "{days}D")?;
+        }
+        let has_time = self.hours + self.minutes + self.seconds + self.nanos > 0;
+        let nothing = self.years + self.months + days == 0 && !has_time;
+        if has_time || nothing {
+            f.write_char('T')?;
+        }
+        if self.hours > 0 {
+            write!(f, "{}H", self.hours)?;
+        }
+        if self.minutes > 0 {
+            write!(f, "{}M", self.minutes)?;
+        }
+        if self.seconds > 0 || self.nanos > 0 || nothing {
+            write!(f, "{}", self.seconds)?;
+            if self.nanos > 0 {
+                let mut frac = format!("{:09}", self.nanos);
+                while frac.ends_with('0') {
+                    frac.pop();
+                }
+                write!(f, ".{frac}")?;
+            }
+            f.write_char('S')?;
+        }
+        Ok(())
+    }
+}
+
+impl std::str::FromStr for Duration {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        parse_duration(s.trim())
+    }
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    const WHAT: &str = "expected a duration such as PT1H30M";
+    let mut d = Duration::default();
+    let mut rest = s;
+    if let Some(r) = rest.strip_prefix('-') {
+        d.negative = true;
+        rest = r;
+    } else if let Some(r) = rest.strip_prefix('+') {
+        rest = r;
+    }
+    rest = rest.strip_prefix('P').ok_or(WHAT)?;
+    if rest.is_empty() {
+        return Err(WHAT.into());
+    }
+    let mut in_time = false;
+    let mut seen_any = false;
+    let mut last_rank = 0u8;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('T') {
+            if in_time {
+                return Err(WHAT.into());
+            }
+            in_time = true;
+            rest = r;
+            continue;
+        }
+        let digits = rest.bytes().take_while(|b| b.is_ascii_digit() || *b == b'.').count();
+        if digits == 0 || digits >= rest.len() {
+            return Err(WHAT.into());
+        }
+        let (num, tail) = rest.split_at(digits);
+        let unit = tail.as_bytes()[0];
+        rest = &tail[1..];
+        let (int_part, frac) = match num.split_once('.') {
+            Some((i, f)) => (i, Some(f)),
+            None => (num, None),
+        };
+        let n: u32 = int_part.parse().map_err(|_| "duration component out of range".to_string())?;
+        let rank = match (in_time, unit) {
+            (false, b'Y') => 1,
+            (false, b'M') => 2,
+            (false, b'W') => 3,
+            (false, b'D') => 4,
+            (true, b'H') => 5,
+            (true, b'M') => 6,
+            (true, b'S') => 7,
+            _ => return Err(WHAT.into()),
+        };
+        if rank <= last_rank || (frac.is_some() && rank != 7) {
+            return Err(WHAT.into());
+        }
+        last_rank = rank;
+        seen_any = true;
+        match rank {
+            1 => d.years = n,
+            2 => d.months = n,
+            3 => d.weeks = n,
+            4 => d.days = n,
+            5 => d.hours = n,
+            6 => d.minutes = n,
+            _ => {
+                d.seconds = n;
+                if let Some(f) = frac {
+                    if f.is_empty() || f.len() > 9 || !f.bytes().all(|b| b.is_ascii_digit()) {
+                        return Err(WHAT.into());
+                    }
+                    let pad = format!("{f:0<9}");
+                    d.nanos = pad.parse().map_err(|_| WHAT.to_string())?;
+                }
+            }
+        }
+    }
+    // "P1DT": a time designator must be followed by a time component.
+    if !seen_any || (in_time && last_rank < 5) {
+        return Err(WHAT.into());
+    }
+    Ok(d)
+}
+
+impl Leaf for Duration {
+    fn parse(s: &str) -> Result<Self, String> {
+        parse_duration(s.trim())
+    }
+    fn write(&self, w: &mut Writer) {
+        let _ = write!(w.out, "{self}");
+    }
+}
+
+impl Serialize for Duration {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_round_trip() {
+        for s in ["PT0S", "PT1H", "PT1H30M", "P1D", "P2W", "-PT5M", "P1Y2M3DT4H5M6S", "PT0.5S", "PT60M"] {
+            let d: Duration = s.parse().unwrap();
+            assert_eq!(d.to_string(), s, "{s}");
+        }
+        assert_eq!("+PT1M".parse::<Duration>().unwrap().to_string(), "PT1M");
+        assert_eq!(Duration::from_secs(5400).to_string(), "PT1H30M");
+        assert_eq!("PT1H30M".parse::<Duration>().unwrap().to_chrono().num_seconds(), 5400);
+    }
+
+    #[test]
+    fn bad_durations_are_errors() {
+        for s in ["", "P", "PT", "1H", "PT1", "PTH", "PT1M1H", "P1H", "PT99999999999S", "PT1.5M", "P1DT"] {
+            assert!(s.parse::<Duration>().is_err(), "{s:?} accepted");
+        }
+    }
+
+    #[test]
+    fn timestamps_in_any_zone_are_utc() {
+        let t = parse_timestamp("2026-11-25T14:00:00+02:00").unwrap();
+        let mut out = String::new();
+        write_timestamp(&t, &mut out);
+        assert_eq!(out, "2026-11-25T12:00:00Z");
+        let t = parse_timestamp("2026-11-25T14:00:00.250").unwrap();
+        out.clear();
+        write_timestamp(&t, &mut out);
+        assert_eq!(out, "2026-11-25T14:00:00.25Z");
+        assert!(parse_timestamp("2026-13-25T14:00:00Z").is_err());
+        assert!(parse_timestamp("yesterday").is_err());
+    }
+}

@@ -1,0 +1,398 @@
+//! A bounded pull reader over quick-xml's `NsReader`.
+//!
+//! Elements are matched by (namespace URI, local name), so any prefixes a peer
+//! picks parse. Depth, tag size, text size and repeat counts are bounded by
+//! [`Limits`]; DTDs are refused outright (no entity can ever expand).
+
+use std::borrow::Cow;
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::ResolveResult;
+use quick_xml::NsReader;
+
+use super::locate::locate;
+use super::Leaf;
+use crate::error::{Error, ErrorKind, Result};
+use crate::limits::Limits;
+use crate::ns::Ns;
+
+pub(crate) struct Reader<'i> {
+    xml: NsReader<&'i [u8]>,
+    src: &'i str,
+    limits: &'i Limits,
+    depth: usize,
+    /// The last child was `<x/>`: it has no content and no end event.
+    empty_pending: bool,
+    /// Offset of the last start tag read (errors about a value point here).
+    last_start: usize,
+    /// Offset of the last end tag read (errors about a missing child point here).
+    last_end: usize,
+}
+
+/// A child element just entered.
+pub(crate) struct Child<'i> {
+    pub ns: Ns,
+    start: BytesStart<'i>,
+}
+
+impl Child<'_> {
+    pub fn local(&self) -> &str {
+        self.start.local_name().into_inner()
+    }
+}
+
+impl<'i> Reader<'i> {
+    pub fn new(src: &'i str, limits: &'i Limits) -> Result<Self> {
+        let mut xml = NsReader::from_str(src);
+        let cfg = xml.config_mut();
+        cfg.check_end_names = true;
+        cfg.trim_text_start = false;
+        cfg.trim_text_end = false;
+        cfg.expand_empty_elements = false;
+        let r = Reader {
+            xml,
+            src,
+            limits,
+            depth: 0,
+            empty_pending: false,
+            last_start: 0,
+            last_end: 0,
+        };
+        if src.len() > limits.max_document_bytes {
+            return Err(r.error_at(
+                0,
+                ErrorKind::Limit(format!(
+                    "document is {} bytes, at most {} allowed",
+                    src.len(),
+                    limits.max_document_bytes
+                )),
+            ));
+        }
+        Ok(r)
+    }
+
+    pub fn error_at(&self, offset: usize, kind: ErrorKind) -> Error {
+        Error {
+            kind,
+            position: locate(self.src, offset),
+        }
+    }
+
+    /// An error about the element last entered.
+    pub fn error(&self, kind: ErrorKind) -> Error {
+        self.error_at(self.last_start, kind)
+    }
+
+    pub fn missing(&self, name: &'static str) -> Error {
+        self.error_at(self.last_end, ErrorKind::Missing(name))
+    }
+
+    pub fn unexpected(&self, c: &Child<'_>) -> Error {
+        let name = match c.ns {
+            Ns::Other => format!("{} (unknown namespace)", c.local()),
+            ns => format!("{}:{}", ns.prefix(), c.local()),
+        };
+        self.error(ErrorKind::UnexpectedElement(name))
+    }
+
+    pub fn check_items(&self, have: usize) -> Result<()> {
+        if have >= self.limits.max_items {
+            return Err(self.error(ErrorKind::Limit(format!(
+                "more than {} repeated elements",
+                self.limits.max_items
+            ))));
+        }
+        Ok(())
+    }
+
+    fn syntax(&self, e: quick_xml::Error) -> Error {
+        let at = self.xml.error_position() as usize;
+        self.error_at(at, ErrorKind::Syntax(e.to_string()))
+    }
+
+    fn enter(&mut self, offset: usize, start: &BytesStart<'_>) -> Result<()> {
+        self.last_start = offset;
+        self.depth += 1;
+        if self.depth > self.limits.max_depth {
+            return Err(self.error(ErrorKind::Limit(format!(
+                "elements nested deeper than {}",
+                self.limits.max_depth
+            ))));
+        }
+        if start.len() > self.limits.max_tag_bytes {
+            return Err(self.error(ErrorKind::Limit(format!(
+                "start tag of {} bytes, at most {} allowed",
+                start.len(),
+                self.limits.max_tag_bytes
+            ))));
+        }
+        Ok(())
+    }
+
+    /// The root element, after the prolog.
+    pub fn root(&mut self) -> Result<Child<'i>> {
+        match self.next_child()? {
+            Some(c) => Ok(c),
+            None => Err(self.error_at(
+                self.src.len(),
+                ErrorKind::Syntax("no root element".into()),
+            )),
+        }
+    }
+
+    /// After the root: only whitespace, comments and PIs may follow.
+    pub fn finish(&mut self) -> Result<()> {
+        loop {
+            let pos = self.xml.buffer_position() as usize;
+            match self.xml.read_event().map_err(|e| self.syntax(e))? {
+                Event::Eof => return Ok(()),
+                Event::Comment(_) | Event::PI(_) => {}
+                Event::Text(t) if is_blank(&t) => {}
+                _ => {
+                    return Err(self.error_at(
+                        pos,
+                        ErrorKind::Syntax("content after the root element".into()),
+                    ))
+                }
+            }
+        }
+    }
+
+    /// The next child element of the current element, or `None` at its end.
+    pub fn next_child(&mut self) -> Result<Option<Child<'i>>> {
+        if self.empty_pending {
+            self.empty_pending = false;
+            self.depth -= 1;
+            self.last_end = self.xml.buffer_position() as usize;
+            return Ok(None);
+        }
+        loop {
+            let pos = self.xml.buffer_position() as usize;
+            let (ns, ev) = match self.xml.read_resolved_event() {
+                Ok((res, ev)) => {
+                    let ns = match res {
+                        ResolveResult::Bound(n) => Ok(Ns::from_uri(n.0)),
+                        ResolveResult::Unbound => Ok(Ns::Other),
+                        ResolveResult::Unknown(p) => Err(p),
+                    };
+                    (ns, ev)
+                }
+                Err(e) => return Err(self.syntax(e)),
+            };
+            match ev {
+                Event::Start(start) | Event::Empty(start) if ns.is_err() => {
+                    let _ = start;
+                    let p = ns.err().unwrap_or_default();
+                    return Err(self.error_at(
+                        pos,
+                        ErrorKind::Syntax(format!("undeclared namespace prefix '{p}'")),
+                    ));
+                }
+                Event::Start(start) => {
+                    self.enter(pos, &start)?;
+                    return Ok(Some(Child {
+                        ns: ns.unwrap_or(Ns::Other),
+                        start,
+                    }));
+                }
+                Event::Empty(start) => {
+                    self.enter(pos, &start)?;
+                    self.empty_pending = true;
+                    return Ok(Some(Child {
+                        ns: ns.unwrap_or(Ns::Other),
+                        start,
+                    }));
+                }
+                Event::End(_) => {
+                    self.last_end = pos;
+                    self.depth = self.depth.saturating_sub(1);
+                    return Ok(None);
+                }
+                Event::Text(t) => {
+                    if !is_blank(&t) {
+                        return Err(self.error_at(pos, ErrorKind::UnexpectedText(snippet(&t))));
+                    }
+                }
+                Event::CData(t) => {
+                    if !is_blank(&t) {
+                        return Err(self.error_at(pos, ErrorKind::UnexpectedText(snippet(&t))));
+                    }
+                }
+                Event::GeneralRef(r) => {
+                    return Err(self.error_at(pos, ErrorKind::UnexpectedText(format!("&{};", &*r))))
+                }
+                Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
+                Event::DocType(_) => return Err(self.error_at(pos, ErrorKind::DocType)),
+                Event::Eof => {
+                    return Err(self.error_at(
+                        pos,
+                        ErrorKind::Syntax("unexpected end of document".into()),
+                    ))
+                }
+            }
+        }
+    }
+
+    /// The text content of the element just entered, up to its end tag.
+    pub fn text(&mut self) -> Result<Cow<'i, str>> {
+        if self.empty_pending {
+            self.empty_pending = false;
+            self.depth -= 1;
+            self.last_end = self.xml.buffer_position() as usize;
+            return Ok(Cow::Borrowed(""));
+        }
+        let mut acc: Cow<'i, str> = Cow::Borrowed("");
+        loop {
+            let pos = self.xml.buffer_position() as usize;
+            let ev = self.xml.read_event().map_err(|e| self.syntax(e))?;
+            match ev {
+                Event::Text(t) => append(&mut acc, t.xml10_content()),
+                Event::CData(t) => append(&mut acc, t.xml10_content()),
+                Event::GeneralRef(r) => {
+                    let ch = match &*r {
+                        "lt" => '<',
+                        "gt" => '>',
+                        "amp" => '&',
+                        "apos" => '\'',
+                        "quot" => '"',
+                        _ => match r.resolve_char_ref() {
+                            Ok(Some(c)) => c,
+                            _ => return Err(self.error_at(pos, ErrorKind::Entity(r.to_string()))),
+                        },
+                    };
+                    acc.to_mut().push(ch);
+                }
+                Event::Comment(_) | Event::PI(_) => {}
+                Event::End(_) => {
+                    self.last_end = pos;
+                    self.depth -= 1;
+                    return Ok(acc);
+                }
+                Event::Start(_) | Event::Empty(_) => {
+                    return Err(self.error_at(
+                        pos,
+                        ErrorKind::UnexpectedElement("child element where text was expected".into()),
+                    ))
+                }
+                Event::DocType(_) => return Err(self.error_at(pos, ErrorKind::DocType)),
+                Event::Decl(_) | Event::Eof => {
+                    return Err(self.error_at(
+                        pos,
+                        ErrorKind::Syntax("unexpected end of document".into()),
+                    ))
+                }
+            }
+            if acc.len() > self.limits.max_text_bytes {
+                return Err(self.error(ErrorKind::Limit(format!(
+                    "text longer than {} bytes",
+                    self.limits.max_text_bytes
+                ))));
+            }
+        }
+    }
+
+    /// A leaf value of the element just entered.
+    pub fn leaf<T: Leaf>(&mut self) -> Result<T> {
+        let s = self.text()?;
+        T::parse(&s).map_err(|reason| {
+            self.error(ErrorKind::InvalidValue {
+                value: snippet(&s),
+                reason,
+            })
+        })
+    }
+
+    /// An optional leaf: an empty element (`<ei:venID/>`, as some peers
+    /// write for "none") reads as `None`.
+    pub fn leaf_opt<T: Leaf>(&mut self) -> Result<Option<T>> {
+        let s = self.text()?;
+        if s.trim().is_empty() {
+            return Ok(None);
+        }
+        T::parse(&s).map(Some).map_err(|reason| {
+            self.error(ErrorKind::InvalidValue {
+                value: snippet(&s),
+                reason,
+            })
+        })
+    }
+
+    /// Skip the element just entered with all its content.
+    pub fn skip(&mut self, c: &Child<'_>) -> Result<()> {
+        if self.empty_pending {
+            self.empty_pending = false;
+        } else {
+            self.xml
+                .read_to_end(c.start.name())
+                .map_err(|e| self.syntax(e))?;
+        }
+        self.last_end = self.xml.buffer_position() as usize;
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// Read the single child `<ns:local>` of the element just entered, with `f`.
+    pub fn wrapped<T>(
+        &mut self,
+        ns: Ns,
+        local: &'static str,
+        f: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        let c = match self.next_child()? {
+            Some(c) => c,
+            None => return Err(self.error_at(self.last_end, ErrorKind::Missing(local))),
+        };
+        if !(c.ns == ns && c.local() == local) {
+            return Err(self.unexpected(&c));
+        }
+        let v = f(self)?;
+        if let Some(extra) = self.next_child()? {
+            return Err(self.unexpected(&extra));
+        }
+        Ok(v)
+    }
+}
+
+
+impl<'i> Reader<'i> {
+    /// Read the single child of the element just entered, whatever its name:
+    /// `f` gets the child's namespace and local name and returns `None` for
+    /// a name it does not know (a substitution group member).
+    pub fn wrapped_any<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self, Ns, &str) -> Result<Option<T>>,
+    ) -> Result<T> {
+        let c = match self.next_child()? {
+            Some(c) => c,
+            None => return Err(self.error_at(self.last_end, ErrorKind::Missing("child element"))),
+        };
+        let v = match f(self, c.ns, c.local())? {
+            Some(v) => v,
+            None => return Err(self.unexpected(&c)),
+        };
+        if let Some(extra) = self.next_child()? {
+            return Err(self.unexpected(&extra));
+        }
+        Ok(v)
+    }
+}
+
+fn append<'i>(acc: &mut Cow<'i, str>, s: Cow<'i, str>) {
+    if acc.is_empty() {
+        *acc = s;
+    } else {
+        acc.to_mut().push_str(&s);
+    }
+}
+
+fn is_blank(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+fn snippet(s: &str) -> String {
+    let mut out: String = s.chars().take(64).collect();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    out
+}

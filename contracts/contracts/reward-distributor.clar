@@ -1,0 +1,138 @@
+;; reward-distributor
+;; Escrow of every reward pool and stake, and their settlement.
+;;
+;; - claim: a compliant participant, once the event is finalised (every
+;;   participant verified), gets back the stake plus
+;;     reward = reward-pool * reduction-wh / total-compliant-reduction-wh (floor)
+;;   and, when the event's reward-multiplier is above 100, a bonus of
+;;     reward * (reward-multiplier - 100) / 100, minted (not taken from the pool).
+;; - slash: anyone may settle a verified non-compliant participant: the penalty
+;;   stake * penalty-rate / 100 (event snapshot) goes to the treasury
+;;   (governance-dao), the rest of the stake back to the participant.
+;; - refund-stake: anyone may return a participant's full stake once the event
+;;   is cancelled.
+;; - reclaim-pool: the event's operator takes back what the pool did not pay
+;;   (rounding dust, or all of it when nobody complied or the event was
+;;   cancelled), once every stake is settled (or at once if cancelled).
+;;
+;; Every stake is settled exactly once (claimed, slashed or refunded); the sum
+;; paid out of a pool never exceeds it.
+;;
+;; The acting principal is `contract-caller`.
+;; Error codes: u700-u799.
+
+(define-constant TREASURY .governance-dao)
+
+(define-constant ERR-EVENT-NOT-FOUND (err u700))     ;; no event with that id
+(define-constant ERR-NOT-COMMITTED (err u701))       ;; user has no commitment to the event
+(define-constant ERR-NOT-VERIFIED (err u702))        ;; claim/slash: pair not verified yet
+(define-constant ERR-NOT-FINALIZED (err u703))       ;; claim: not every participant verified yet
+(define-constant ERR-NOT-COMPLIANT (err u704))       ;; claim: participant was not compliant
+(define-constant ERR-COMPLIANT (err u705))           ;; slash: participant was compliant
+(define-constant ERR-ALREADY-SETTLED (err u706))     ;; claim/slash/refund: stake already settled
+(define-constant ERR-POOL-EXHAUSTED (err u707))      ;; claim: payout would exceed the pool (never expected)
+(define-constant ERR-NOT-CANCELLED (err u708))       ;; refund-stake: event is not cancelled
+(define-constant ERR-NOT-EVENT-OPERATOR (err u709))  ;; reclaim-pool: caller is not the event's operator
+(define-constant ERR-EVENT-NOT-CLOSED (err u710))    ;; reclaim-pool: event is neither ended nor cancelled
+(define-constant ERR-NOT-ALL-SETTLED (err u711))     ;; reclaim-pool: some stakes of the ended event are unsettled
+(define-constant ERR-ALREADY-RECLAIMED (err u712))   ;; reclaim-pool: already reclaimed
+
+(define-map settlements {event-id: uint, user: principal}
+  {outcome: (string-ascii 16), stake: uint, stake-returned: uint, reward: uint, bonus: uint, penalty: uint, settled-at: uint})
+
+(define-map ledgers uint {paid-out: uint, settled-count: uint, reclaimed: bool})
+
+;; ---------------------------------------------------------------------------
+;; Settlement
+;; ---------------------------------------------------------------------------
+
+(define-public (claim (event-id uint))
+  (let ((user contract-caller)
+        (record (unwrap! (contract-call? .event-manager get-event event-id) ERR-EVENT-NOT-FOUND))
+        (pledge (unwrap! (contract-call? .commitment get-commitment event-id user) ERR-NOT-COMMITTED)))
+    (asserts! (is-none (get-settlement event-id user)) ERR-ALREADY-SETTLED)
+    (let ((result (unwrap! (contract-call? .verification-engine get-verification event-id user) ERR-NOT-VERIFIED)))
+      (asserts! (get compliant result) ERR-NOT-COMPLIANT)
+      (asserts! (contract-call? .verification-engine is-event-finalized event-id) ERR-NOT-FINALIZED)
+      (let ((summary (contract-call? .verification-engine get-event-summary event-id))
+            (ledger (get-ledger event-id))
+            (pool (get reward-pool record))
+            (multiplier (get reward-multiplier record))
+            (reward (/ (* pool (get reduction-wh result)) (get total-compliant-reduction-wh summary)))
+            (bonus (if (> multiplier u100) (/ (* reward (- multiplier u100)) u100) u0))
+            (stake (get stake pledge)))
+        (asserts! (<= (+ (get paid-out ledger) reward) pool) ERR-POOL-EXHAUSTED)
+        (try! (pay user (+ stake reward)))
+        (and (> bonus u0) (try! (as-contract (contract-call? .reward-token mint bonus user))))
+        (map-set ledgers event-id
+          (merge ledger {paid-out: (+ (get paid-out ledger) reward), settled-count: (+ (get settled-count ledger) u1)}))
+        (settle event-id user "dr-reward-claimed" "claimed" stake stake reward bonus u0)))))
+
+(define-public (slash (event-id uint) (user principal))
+  (let ((record (unwrap! (contract-call? .event-manager get-event event-id) ERR-EVENT-NOT-FOUND))
+        (pledge (unwrap! (contract-call? .commitment get-commitment event-id user) ERR-NOT-COMMITTED)))
+    (asserts! (is-none (get-settlement event-id user)) ERR-ALREADY-SETTLED)
+    (let ((result (unwrap! (contract-call? .verification-engine get-verification event-id user) ERR-NOT-VERIFIED)))
+      (asserts! (not (get compliant result)) ERR-COMPLIANT)
+      (let ((stake (get stake pledge))
+            (penalty (/ (* stake (get penalty-rate record)) u100))
+            (returned (- stake penalty))
+            (ledger (get-ledger event-id)))
+        (and (> returned u0) (try! (pay user returned)))
+        (and (> penalty u0) (try! (pay TREASURY penalty)))
+        (map-set ledgers event-id (merge ledger {settled-count: (+ (get settled-count ledger) u1)}))
+        (settle event-id user "dr-stake-slashed" "slashed" stake returned u0 u0 penalty)))))
+
+(define-public (refund-stake (event-id uint) (user principal))
+  (let ((record (unwrap! (contract-call? .event-manager get-event event-id) ERR-EVENT-NOT-FOUND))
+        (pledge (unwrap! (contract-call? .commitment get-commitment event-id user) ERR-NOT-COMMITTED)))
+    (asserts! (is-none (get-settlement event-id user)) ERR-ALREADY-SETTLED)
+    (asserts! (is-eq (get status record) "cancelled") ERR-NOT-CANCELLED)
+    (let ((stake (get stake pledge))
+          (ledger (get-ledger event-id)))
+      (try! (pay user stake))
+      (map-set ledgers event-id (merge ledger {settled-count: (+ (get settled-count ledger) u1)}))
+      (settle event-id user "dr-stake-refunded" "refunded" stake stake u0 u0 u0))))
+
+(define-public (reclaim-pool (event-id uint))
+  (let ((record (unwrap! (contract-call? .event-manager get-event event-id) ERR-EVENT-NOT-FOUND))
+        (operator (get operator record))
+        (status (get status record))
+        (ledger (get-ledger event-id)))
+    (asserts! (is-eq contract-caller operator) ERR-NOT-EVENT-OPERATOR)
+    (asserts! (or (is-eq status "ended") (is-eq status "cancelled")) ERR-EVENT-NOT-CLOSED)
+    (asserts! (not (get reclaimed ledger)) ERR-ALREADY-RECLAIMED)
+    (asserts! (or (is-eq status "cancelled")
+                  (is-eq (get settled-count ledger) (contract-call? .commitment get-participant-count event-id)))
+              ERR-NOT-ALL-SETTLED)
+    (let ((amount (- (get reward-pool record) (get paid-out ledger))))
+      (and (> amount u0) (try! (pay operator amount)))
+      (map-set ledgers event-id (merge ledger {paid-out: (+ (get paid-out ledger) amount), reclaimed: true}))
+      (print {event: "dr-pool-reclaimed", event-id: event-id, operator: operator, amount: amount})
+      (ok amount))))
+
+;; Transfer from the escrow (this contract).
+(define-private (pay (recipient principal) (amount uint))
+  (as-contract (contract-call? .reward-token transfer amount tx-sender recipient none)))
+
+(define-private (settle (event-id uint) (user principal) (name (string-ascii 32)) (outcome (string-ascii 16))
+                        (stake uint) (returned uint) (reward uint) (bonus uint) (penalty uint))
+  (let ((entry {outcome: outcome, stake: stake, stake-returned: returned, reward: reward, bonus: bonus,
+                penalty: penalty, settled-at: stacks-block-height}))
+    (map-set settlements {event-id: event-id, user: user} entry)
+    (print (merge {event: name, event-id: event-id, user: user} entry))
+    (ok entry)))
+
+;; ---------------------------------------------------------------------------
+;; Read-only
+;; ---------------------------------------------------------------------------
+
+(define-read-only (get-settlement (event-id uint) (user principal))
+  (map-get? settlements {event-id: event-id, user: user}))
+
+;; paid-out counts rewards and the reclaimed remainder; settled-count counts stakes.
+(define-read-only (get-ledger (event-id uint))
+  (default-to {paid-out: u0, settled-count: u0, reclaimed: false} (map-get? ledgers event-id)))
+
+(define-read-only (get-escrow-balance)
+  (unwrap-panic (contract-call? .reward-token get-balance (as-contract tx-sender))))

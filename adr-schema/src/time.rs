@@ -51,14 +51,14 @@ pub fn write_timestamp(t: &Timestamp, out: &mut String) {
 /// An xs:duration in the xCal form `[+-]P[nY][nM][nD][T[nH][nM][nS]]` or `PnW`.
 ///
 /// The components are kept as written (PT60M stays PT60M), so a message
-/// re-serialises to the same value. Seconds may carry a fraction, which we
-/// read from lenient peers; the xCal pattern itself only allows whole seconds.
+/// re-serialises to the same value. Two readings for lenient peers: weeks
+/// (`P2W`) are read as days, because the xCal pattern has no valid week form,
+/// and seconds may carry a fraction, which the pattern does not allow either.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Duration {
     pub negative: bool,
     pub years: u32,
     pub months: u32,
-    pub weeks: u32,
     pub days: u32,
     pub hours: u32,
     pub minutes: u32,
@@ -71,7 +71,6 @@ impl Duration {
         negative: false,
         years: 0,
         months: 0,
-        weeks: 0,
         days: 0,
         hours: 0,
         minutes: 0,
@@ -100,7 +99,7 @@ impl Duration {
     /// and 30 days: OpenADR durations are offsets from a dtstart, and no
     /// certified peer sends calendar units.
     pub fn to_chrono(&self) -> chrono::Duration {
-        let days = self.years as i64 * 365 + self.months as i64 * 30 + self.weeks as i64 * 7 + self.days as i64;
+        let days = self.years as i64 * 365 + self.months as i64 * 30 + self.days as i64;
         let secs = days * 86_400 + self.hours as i64 * 3600 + self.minutes as i64 * 60 + self.seconds as i64;
         let d = chrono::Duration::seconds(secs) + chrono::Duration::nanoseconds(self.nanos as i64);
         if self.negative {
@@ -126,11 +125,7 @@ impl fmt::Display for Duration {
             f.write_char('-')?;
         }
         f.write_char('P')?;
-        if self.weeks > 0 && self.years + self.months + self.days + self.hours + self.minutes + self.seconds + self.nanos == 0 {
-            return write!(f, "{}W", self.weeks);
-        }
-        // A week count mixed with other units has no xCal form: fold it into days.
-        let days = self.days + self.weeks * 7;
+        let days = self.days;
         if self.years > 0 {
             write!(f, "{}Y", self.years)?;
         }
@@ -229,8 +224,8 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
         match rank {
             1 => d.years = n,
             2 => d.months = n,
-            3 => d.weeks = n,
-            4 => d.days = n,
+            3 => d.days = n.checked_mul(7).ok_or("duration component out of range")?,
+            4 => d.days = d.days.checked_add(n).ok_or("duration component out of range")?,
             5 => d.hours = n,
             6 => d.minutes = n,
             _ => {
@@ -273,11 +268,12 @@ mod tests {
 
     #[test]
     fn durations_round_trip() {
-        for s in ["PT0S", "PT1H", "PT1H30M", "P1D", "P2W", "-PT5M", "P1Y2M3DT4H5M6S", "PT0.5S", "PT60M"] {
+        for s in ["PT0S", "PT1H", "PT1H30M", "P1D", "-PT5M", "P1Y2M3DT4H5M6S", "PT0.5S", "PT60M"] {
             let d: Duration = s.parse().unwrap();
             assert_eq!(d.to_string(), s, "{s}");
         }
         assert_eq!("+PT1M".parse::<Duration>().unwrap().to_string(), "PT1M");
+        assert_eq!("P2W".parse::<Duration>().unwrap().to_string(), "P14D");
         assert_eq!(Duration::from_secs(5400).to_string(), "PT1H30M");
         assert_eq!("PT1H30M".parse::<Duration>().unwrap().to_chrono().num_seconds(), 5400);
     }

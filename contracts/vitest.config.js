@@ -2,14 +2,17 @@
 import { defineConfig } from "vitest/config";
 import { vitestSetupFilePath, getClarinetVitestsArgv } from "@stacks/clarinet-sdk/vitest";
 
-// One simnet per test file, re-initialised before each test (clarinet-sdk default).
-// Forks pool with a single worker: the simnet is a wasm session per worker and
-// this machine has two cores shared with other builds.
+// The simnet session is re-initialised before each test (clarinet-sdk default),
+// so tests never see each other's state. One forked worker runs every file:
+// the machine has two cores shared with other builds.
 export default defineConfig({
   test: {
     environment: "clarinet",
     pool: "forks",
     maxWorkers: 1,
+    // Reuse the worker (and the memoised simnet) across test files: each file
+    // otherwise pays several seconds to load the Clarity VM.
+    isolate: false,
     setupFiles: [vitestSetupFilePath],
     include: ["tests/**/*.test.ts"],
     testTimeout: 120_000,

@@ -17,6 +17,7 @@ export const CAROL = accounts.get("wallet_5")!;
 export const DAVE = accounts.get("wallet_6")!;
 export const MALLORY = accounts.get("wallet_7")!;
 export const VOTER = accounts.get("wallet_8")!;
+export const FAUCET = accounts.get("faucet")!; // holds STX only, never DRT
 
 export const CONTRACTS = [
   "user-registry",
@@ -69,6 +70,13 @@ export function expectErr(res: TxResult, contract: ContractName, name: string) {
 
 export function expectOk(res: TxResult, value: ClarityValue = Cl.bool(true)) {
   expect(res.result).toBeOk(value);
+}
+
+/** Asserts an (ok ...) result whatever its value. */
+export function expectOkAny(res: TxResult) {
+  if (res.result.type !== ClarityType.ResponseOk) {
+    throw new Error(`expected (ok ...), got ${cvToString(res.result)}`);
+  }
 }
 
 // --------------------------------------------------------------------------

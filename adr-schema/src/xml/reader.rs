@@ -1,14 +1,15 @@
-//! A bounded pull reader over quick-xml's `NsReader`.
+//! A bounded pull reader over quick-xml's `Reader`.
 //!
 //! Elements are matched by (namespace URI, local name), so any prefixes a peer
-//! picks parse. Depth, tag size, text size and repeat counts are bounded by
+//! picks parse. Namespace scopes are tracked here rather than by quick-xml's
+//! `NsReader`: declarations are rare (usually all on the root), so we only
+//! look at attributes when a tag mentions `xmlns`, which keeps the per-element
+//! cost close to a bare event scan. Depth, tag size, text size and repeat counts are bounded by
 //! [`Limits`]; DTDs are refused outright (no entity can ever expand).
 
 use std::borrow::Cow;
 
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::ResolveResult;
-use quick_xml::NsReader;
 
 use super::locate::locate;
 use super::Leaf;
@@ -17,7 +18,10 @@ use crate::limits::Limits;
 use crate::ns::Ns;
 
 pub(crate) struct Reader<'i> {
-    xml: NsReader<&'i [u8]>,
+    xml: quick_xml::Reader<&'i [u8]>,
+    /// In-scope namespace declarations: (depth declared at, prefix, namespace).
+    /// The default namespace has the empty prefix.
+    scopes: Vec<(usize, Box<str>, Ns)>,
     src: &'i str,
     limits: &'i Limits,
     depth: usize,
@@ -33,17 +37,20 @@ pub(crate) struct Reader<'i> {
 pub(crate) struct Child<'i> {
     pub ns: Ns,
     start: BytesStart<'i>,
+    /// Where the local name starts (after `prefix:`).
+    local_at: usize,
 }
 
 impl Child<'_> {
+    #[inline]
     pub fn local(&self) -> &str {
-        self.start.local_name().into_inner()
+        &self.start.name().into_inner()[self.local_at..]
     }
 }
 
 impl<'i> Reader<'i> {
     pub fn new(src: &'i str, limits: &'i Limits) -> Result<Self> {
-        let mut xml = NsReader::from_str(src);
+        let mut xml = quick_xml::Reader::from_str(src);
         let cfg = xml.config_mut();
         cfg.check_end_names = true;
         cfg.trim_text_start = false;
@@ -51,6 +58,7 @@ impl<'i> Reader<'i> {
         cfg.expand_empty_elements = false;
         let r = Reader {
             xml,
+            scopes: Vec::new(),
             src,
             limits,
             depth: 0,
@@ -110,7 +118,9 @@ impl<'i> Reader<'i> {
         self.error_at(at, ErrorKind::Syntax(e.to_string()))
     }
 
-    fn enter(&mut self, offset: usize, start: &BytesStart<'_>) -> Result<()> {
+    /// Enter an element: bound checks, its namespace declarations, and the
+    /// namespace of its own name.
+    fn enter(&mut self, offset: usize, start: &BytesStart<'_>) -> Result<(Ns, usize)> {
         self.last_start = offset;
         self.depth += 1;
         if self.depth > self.limits.max_depth {
@@ -126,7 +136,48 @@ impl<'i> Reader<'i> {
                 self.limits.max_tag_bytes
             ))));
         }
+        // Byte searches, not str patterns: this runs for every element.
+        if start.as_bytes().contains(&b'=') && start.contains("xmlns") {
+            self.declare(start)?;
+        }
+        let name = start.name().into_inner();
+        let (prefix, local_at) = match name.as_bytes().iter().position(|&b| b == b':') {
+            Some(i) => (&name[..i], i + 1),
+            None => ("", 0),
+        };
+        match self.scopes.iter().rev().find(|(_, p, _)| &**p == prefix) {
+            Some((_, _, ns)) => Ok((*ns, local_at)),
+            None if prefix.is_empty() || prefix == "xml" => Ok((Ns::Other, local_at)),
+            None => Err(self.error(ErrorKind::Syntax(format!("undeclared namespace prefix '{prefix}'")))),
+        }
+    }
+
+    fn declare(&mut self, start: &BytesStart<'_>) -> Result<()> {
+        for attr in start.attributes() {
+            let attr = attr.map_err(|e| self.error(ErrorKind::Syntax(e.to_string())))?;
+            let key = attr.key.into_inner();
+            let prefix = match key.strip_prefix("xmlns") {
+                Some("") => "",
+                Some(p) if p.starts_with(':') => &p[1..],
+                _ => continue,
+            };
+            let uri = attr
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|e| self.error(ErrorKind::Syntax(e.to_string())))?;
+            if self.scopes.len() >= self.limits.max_depth * 16 {
+                return Err(self.error(ErrorKind::Limit("too many namespace declarations".into())));
+            }
+            self.scopes.push((self.depth, prefix.into(), Ns::from_uri(&uri)));
+        }
         Ok(())
+    }
+
+    /// Leave the current element: drop the declarations it made.
+    fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+        while matches!(self.scopes.last(), Some((d, _, _)) if *d > self.depth) {
+            self.scopes.pop();
+        }
     }
 
     /// The root element, after the prolog.
@@ -162,50 +213,26 @@ impl<'i> Reader<'i> {
     pub fn next_child(&mut self) -> Result<Option<Child<'i>>> {
         if self.empty_pending {
             self.empty_pending = false;
-            self.depth -= 1;
+            self.leave();
             self.last_end = self.xml.buffer_position() as usize;
             return Ok(None);
         }
         loop {
             let pos = self.xml.buffer_position() as usize;
-            let (ns, ev) = match self.xml.read_resolved_event() {
-                Ok((res, ev)) => {
-                    let ns = match res {
-                        ResolveResult::Bound(n) => Ok(Ns::from_uri(n.0)),
-                        ResolveResult::Unbound => Ok(Ns::Other),
-                        ResolveResult::Unknown(p) => Err(p),
-                    };
-                    (ns, ev)
-                }
-                Err(e) => return Err(self.syntax(e)),
-            };
+            let ev = self.xml.read_event().map_err(|e| self.syntax(e))?;
             match ev {
-                Event::Start(start) | Event::Empty(start) if ns.is_err() => {
-                    let _ = start;
-                    let p = ns.err().unwrap_or_default();
-                    return Err(self.error_at(
-                        pos,
-                        ErrorKind::Syntax(format!("undeclared namespace prefix '{p}'")),
-                    ));
-                }
                 Event::Start(start) => {
-                    self.enter(pos, &start)?;
-                    return Ok(Some(Child {
-                        ns: ns.unwrap_or(Ns::Other),
-                        start,
-                    }));
+                    let (ns, local_at) = self.enter(pos, &start)?;
+                    return Ok(Some(Child { ns, start, local_at }));
                 }
                 Event::Empty(start) => {
-                    self.enter(pos, &start)?;
+                    let (ns, local_at) = self.enter(pos, &start)?;
                     self.empty_pending = true;
-                    return Ok(Some(Child {
-                        ns: ns.unwrap_or(Ns::Other),
-                        start,
-                    }));
+                    return Ok(Some(Child { ns, start, local_at }));
                 }
                 Event::End(_) => {
                     self.last_end = pos;
-                    self.depth = self.depth.saturating_sub(1);
+                    self.leave();
                     return Ok(None);
                 }
                 Event::Text(t) => {
@@ -237,7 +264,7 @@ impl<'i> Reader<'i> {
     pub fn text(&mut self) -> Result<Cow<'i, str>> {
         if self.empty_pending {
             self.empty_pending = false;
-            self.depth -= 1;
+            self.leave();
             self.last_end = self.xml.buffer_position() as usize;
             return Ok(Cow::Borrowed(""));
         }
@@ -265,7 +292,7 @@ impl<'i> Reader<'i> {
                 Event::Comment(_) | Event::PI(_) => {}
                 Event::End(_) => {
                     self.last_end = pos;
-                    self.depth -= 1;
+                    self.leave();
                     return Ok(acc);
                 }
                 Event::Start(_) | Event::Empty(_) => {
@@ -327,7 +354,7 @@ impl<'i> Reader<'i> {
                 .map_err(|e| self.syntax(e))?;
         }
         self.last_end = self.xml.buffer_position() as usize;
-        self.depth -= 1;
+        self.leave();
         Ok(())
     }
 

@@ -9,7 +9,7 @@
 
 use adr_schema::*;
 use chrono::TimeZone;
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn t0() -> Timestamp {
     chrono::Utc.with_ymd_and_hms(2030, 1, 15, 12, 0, 0).unwrap()
@@ -32,14 +32,19 @@ fn distribute(n: usize) -> Message {
                     test_event: Some("false".into()),
                     vtn_comment: None,
                 },
-                active_period: Properties::new(t0() + chrono::Duration::hours(i as i64), Duration::minutes(30)),
+                active_period: Properties::new(
+                    t0() + chrono::Duration::hours(i as i64),
+                    Duration::minutes(30),
+                ),
                 signals: vec![EventSignal {
                     intervals: (0..3)
                         .map(|k| Interval {
                             dtstart: None,
                             duration: Some(Duration::minutes(10)),
                             uid: Some(k.to_string()),
-                            payloads: vec![StreamPayload::Signal(PayloadBase::Float(k as f64 + 1.0))],
+                            payloads: vec![StreamPayload::Signal(PayloadBase::Float(
+                                k as f64 + 1.0,
+                            ))],
                         })
                         .collect(),
                     target: None,
@@ -109,11 +114,15 @@ fn scan(xml: &str) -> usize {
 fn cases() -> Vec<(String, String)> {
     let dir = std::env::var("OADR_BENCH_XML_DIR").ok();
     let mut out = Vec::new();
-    for (kind, build) in [("distribute_event", distribute as fn(usize) -> Message), ("update_report", update_report)] {
+    for (kind, build) in [
+        ("distribute_event", distribute as fn(usize) -> Message),
+        ("update_report", update_report),
+    ] {
         for n in [1usize, 100, 1000] {
             let name = format!("{kind}/{n}");
             let xml = match &dir {
-                Some(d) => std::fs::read_to_string(format!("{d}/{kind}_{n}.xml")).expect("openleadr bench XML"),
+                Some(d) => std::fs::read_to_string(format!("{d}/{kind}_{n}.xml"))
+                    .expect("openleadr bench XML"),
                 None => build(n).to_xml(),
             };
             out.push((name, xml));
@@ -127,10 +136,12 @@ fn bench(c: &mut Criterion) {
         let msg = Message::from_xml(&xml).expect("bench document parses");
         let mut g = c.benchmark_group(name.replace('/', "_"));
         g.throughput(Throughput::Bytes(xml.len() as u64));
-        g.bench_function(BenchmarkId::new("parse", ""), |b| b.iter(|| Message::from_xml(std::hint::black_box(&xml)).unwrap()));
-        g.bench_function(BenchmarkId::new("scan", ""), |b| b.iter(|| scan(std::hint::black_box(&xml))));
+        g.bench_function("parse", |b| {
+            b.iter(|| Message::from_xml(std::hint::black_box(&xml)).unwrap())
+        });
+        g.bench_function("scan", |b| b.iter(|| scan(std::hint::black_box(&xml))));
         let mut buf = String::with_capacity(xml.len() * 2);
-        g.bench_function(BenchmarkId::new("serialize", ""), |b| {
+        g.bench_function("serialize", |b| {
             b.iter(|| {
                 buf.clear();
                 std::hint::black_box(&msg).write_xml(&mut buf);

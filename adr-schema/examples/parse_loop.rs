@@ -10,7 +10,10 @@ fn main() {
     if args.next().as_deref() == Some("scan") {
         for _ in 0..n {
             let mut r = quick_xml::Reader::from_str(std::hint::black_box(&xml));
-            while !matches!(r.read_event().expect("well-formed"), quick_xml::events::Event::Eof) {
+            while !matches!(
+                r.read_event().expect("well-formed"),
+                quick_xml::events::Event::Eof
+            ) {
                 events += 1;
             }
         }

@@ -36,7 +36,11 @@ fn main() {
                 std::fs::write(format!("{dir}/{}-{:03}.xml", msg.name(), n), msg.to_xml()).unwrap();
                 *n += 1;
             }
-            println!("wrote {} messages of {} types to {dir}", counts.values().sum::<usize>(), counts.len());
+            println!(
+                "wrote {} messages of {} types to {dir}",
+                counts.values().sum::<usize>(),
+                counts.len()
+            );
         })
         .unwrap()
         .join()

@@ -18,7 +18,11 @@ impl fmt::Display for Position {
         if self.path.is_empty() {
             write!(f, "line {}, column {}", self.line, self.column)
         } else {
-            write!(f, "line {}, column {} (in {})", self.line, self.column, self.path)
+            write!(
+                f,
+                "line {}, column {} (in {})",
+                self.line, self.column, self.path
+            )
         }
     }
 }

@@ -21,12 +21,65 @@ impl Leaf for Timestamp {
 }
 
 pub fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
+    if let Some(t) = parse_timestamp_fast(s.as_bytes()) {
+        return Ok(t);
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
     }
     NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
         .map(|n| n.and_utc())
         .map_err(|_| "expected a date-time such as 2026-11-25T14:00:00Z".into())
+}
+
+/// The common shape `YYYY-MM-DDTHH:MM:SS[.f{1,9}][Z|±HH:MM]` without
+/// chrono's general parser (timestamps are on every interval). Anything else
+/// falls back to the general path.
+fn parse_timestamp_fast(b: &[u8]) -> Option<Timestamp> {
+    use chrono::{FixedOffset, NaiveDate, TimeZone};
+    fn num(b: &[u8]) -> Option<u32> {
+        b.iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u32)
+        })
+    }
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(num(&b[0..4])? as i32, num(&b[5..7])?, num(&b[8..10])?)?;
+    let (h, mi, sec) = (num(&b[11..13])?, num(&b[14..16])?, num(&b[17..19])?);
+    let mut rest = &b[19..];
+    let mut nanos = 0u32;
+    if let Some((&b'.', frac)) = rest.split_first() {
+        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 || n > 9 {
+            return None;
+        }
+        nanos = num(&frac[..n])? * 10u32.pow(9 - n as u32);
+        rest = &frac[n..];
+    }
+    let naive = date.and_hms_nano_opt(h, mi, sec, nanos)?;
+    let offset_secs = match rest {
+        b"" | b"Z" => 0,
+        [sign @ (b'+' | b'-'), hh @ .., b':', m1, m2] if hh.len() == 2 => {
+            let secs = (num(hh)? * 3600 + num(&[*m1, *m2])? * 60) as i32;
+            if *sign == b'-' {
+                -secs
+            } else {
+                secs
+            }
+        }
+        _ => return None,
+    };
+    let t = FixedOffset::east_opt(offset_secs)?
+        .from_local_datetime(&naive)
+        .single()?;
+    Some(t.with_timezone(&Utc))
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.fff]Z`, fractions only when present (exactly what
@@ -100,7 +153,10 @@ impl Duration {
     /// certified peer sends calendar units.
     pub fn to_chrono(&self) -> chrono::Duration {
         let days = self.years as i64 * 365 + self.months as i64 * 30 + self.days as i64;
-        let secs = days * 86_400 + self.hours as i64 * 3600 + self.minutes as i64 * 60 + self.seconds as i64;
+        let secs = days * 86_400
+            + self.hours as i64 * 3600
+            + self.minutes as i64 * 60
+            + self.seconds as i64;
         let d = chrono::Duration::seconds(secs) + chrono::Duration::nanoseconds(self.nanos as i64);
         if self.negative {
             -d
@@ -194,7 +250,10 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
             rest = r;
             continue;
         }
-        let digits = rest.bytes().take_while(|b| b.is_ascii_digit() || *b == b'.').count();
+        let digits = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_digit() || *b == b'.')
+            .count();
         if digits == 0 || digits >= rest.len() {
             return Err(WHAT.into());
         }
@@ -205,7 +264,9 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
             Some((i, f)) => (i, Some(f)),
             None => (num, None),
         };
-        let n: u32 = int_part.parse().map_err(|_| "duration component out of range".to_string())?;
+        let n: u32 = int_part
+            .parse()
+            .map_err(|_| "duration component out of range".to_string())?;
         let rank = match (in_time, unit) {
             (false, b'Y') => 1,
             (false, b'M') => 2,
@@ -225,7 +286,12 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
             1 => d.years = n,
             2 => d.months = n,
             3 => d.days = n.checked_mul(7).ok_or("duration component out of range")?,
-            4 => d.days = d.days.checked_add(n).ok_or("duration component out of range")?,
+            4 => {
+                d.days = d
+                    .days
+                    .checked_add(n)
+                    .ok_or("duration component out of range")?
+            }
             5 => d.hours = n,
             6 => d.minutes = n,
             _ => {
@@ -268,19 +334,47 @@ mod tests {
 
     #[test]
     fn durations_round_trip() {
-        for s in ["PT0S", "PT1H", "PT1H30M", "P1D", "-PT5M", "P1Y2M3DT4H5M6S", "PT0.5S", "PT60M"] {
+        for s in [
+            "PT0S",
+            "PT1H",
+            "PT1H30M",
+            "P1D",
+            "-PT5M",
+            "P1Y2M3DT4H5M6S",
+            "PT0.5S",
+            "PT60M",
+        ] {
             let d: Duration = s.parse().unwrap();
             assert_eq!(d.to_string(), s, "{s}");
         }
         assert_eq!("+PT1M".parse::<Duration>().unwrap().to_string(), "PT1M");
         assert_eq!("P2W".parse::<Duration>().unwrap().to_string(), "P14D");
         assert_eq!(Duration::from_secs(5400).to_string(), "PT1H30M");
-        assert_eq!("PT1H30M".parse::<Duration>().unwrap().to_chrono().num_seconds(), 5400);
+        assert_eq!(
+            "PT1H30M"
+                .parse::<Duration>()
+                .unwrap()
+                .to_chrono()
+                .num_seconds(),
+            5400
+        );
     }
 
     #[test]
     fn bad_durations_are_errors() {
-        for s in ["", "P", "PT", "1H", "PT1", "PTH", "PT1M1H", "P1H", "PT99999999999S", "PT1.5M", "P1DT"] {
+        for s in [
+            "",
+            "P",
+            "PT",
+            "1H",
+            "PT1",
+            "PTH",
+            "PT1M1H",
+            "P1H",
+            "PT99999999999S",
+            "PT1.5M",
+            "P1DT",
+        ] {
             assert!(s.parse::<Duration>().is_err(), "{s:?} accepted");
         }
     }
@@ -292,10 +386,19 @@ mod tests {
         write_timestamp(&t, &mut out);
         assert_eq!(out, "2026-11-25T12:00:00Z");
         let t = parse_timestamp("2026-11-25T14:00:00.250").unwrap();
+        assert_eq!(parse_timestamp_fast(b"2026-11-25T14:00:00.250"), Some(t));
+        assert_eq!(
+            parse_timestamp_fast(b"2026-11-25T14:00:00-05:30"),
+            DateTime::parse_from_rfc3339("2026-11-25T14:00:00-05:30")
+                .ok()
+                .map(|t| t.with_timezone(&Utc))
+        );
         out.clear();
         write_timestamp(&t, &mut out);
         assert_eq!(out, "2026-11-25T14:00:00.25Z");
         assert!(parse_timestamp("2026-13-25T14:00:00Z").is_err());
         assert!(parse_timestamp("yesterday").is_err());
+        assert!(parse_timestamp("2026-11-25T24:00:00Z").is_err());
+        assert!(parse_timestamp("2026-11-25T14:00:00.Z").is_err());
     }
 }

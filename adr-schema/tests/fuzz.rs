@@ -38,10 +38,43 @@ impl XorShift {
 }
 
 const TOKENS: &[&[u8]] = &[
-    b"<", b">", b"</", b"/>", b"&", b"&amp;", b"&#0;", b"&#x110000;", b"&lt", b"<![CDATA[", b"]]>", b"<!--", b"-->",
-    b"<!DOCTYPE a>", b"<?xml version=\"1.0\"?>", b"xmlns:ei=\"\"", b"xmlns=\"urn:x\"", b"ei:", b"oadr:",
-    b"<ei:venID>", b"</ei:venID>", b"<oadr:oadrSignedObject>", b"\"", b"'", b"\0", b"\xff", b"\xc3", b"P", b"T",
-    b"-", b"9999999999999999999", b"NaN", b"INF", b"1e999", b"2026-02-30T25:61:61Z", b" ", b"\n",
+    b"<",
+    b">",
+    b"</",
+    b"/>",
+    b"&",
+    b"&amp;",
+    b"&#0;",
+    b"&#x110000;",
+    b"&lt",
+    b"<![CDATA[",
+    b"]]>",
+    b"<!--",
+    b"-->",
+    b"<!DOCTYPE a>",
+    b"<?xml version=\"1.0\"?>",
+    b"xmlns:ei=\"\"",
+    b"xmlns=\"urn:x\"",
+    b"ei:",
+    b"oadr:",
+    b"<ei:venID>",
+    b"</ei:venID>",
+    b"<oadr:oadrSignedObject>",
+    b"\"",
+    b"'",
+    b"\0",
+    b"\xff",
+    b"\xc3",
+    b"P",
+    b"T",
+    b"-",
+    b"9999999999999999999",
+    b"NaN",
+    b"INF",
+    b"1e999",
+    b"2026-02-30T25:61:61Z",
+    b" ",
+    b"\n",
 ];
 
 fn mutate(rng: &mut XorShift, seeds: &[Vec<u8>], input: &[u8]) -> Vec<u8> {
@@ -102,7 +135,10 @@ fn mutate(rng: &mut XorShift, seeds: &[Vec<u8>], input: &[u8]) -> Vec<u8> {
 fn find_tag(rng: &mut XorShift, v: &[u8]) -> Option<std::ops::Range<usize>> {
     let start = rng.below(v.len());
     let lt = v[start..].iter().position(|&b| b == b'<')? + start + 1;
-    let end = v[lt..].iter().position(|&b| b == b'>' || b == b' ' || b == b'/')? + lt;
+    let end = v[lt..]
+        .iter()
+        .position(|&b| b == b'>' || b == b' ' || b == b'/')?
+        + lt;
     (end > lt).then_some(lt..end)
 }
 
@@ -111,7 +147,14 @@ fn seeds() -> Vec<Vec<u8>> {
     let mut runner = TestRunner::deterministic();
     let strat = support::arb::message();
     for _ in 0..200 {
-        out.push(strat.new_tree(&mut runner).unwrap().current().to_xml().into_bytes());
+        out.push(
+            strat
+                .new_tree(&mut runner)
+                .unwrap()
+                .current()
+                .to_xml()
+                .into_bytes(),
+        );
     }
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus");
     if let Ok(entries) = std::fs::read_dir(dir) {
@@ -123,7 +166,10 @@ fn seeds() -> Vec<Vec<u8>> {
 }
 
 fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 #[test]
@@ -166,7 +212,10 @@ fn reader_never_panics_on_mutated_documents() {
                 }
                 ran += 1;
             }
-            eprintln!("fuzz: {ran} inputs in {:?}, {accepted} accepted", start.elapsed());
+            eprintln!(
+                "fuzz: {ran} inputs in {:?}, {accepted} accepted",
+                start.elapsed()
+            );
             assert!(ran >= 1000.min(iters), "fuzzer ran only {ran} inputs");
         })
         .unwrap()

@@ -42,7 +42,9 @@ fn external_entities_are_refused() {
 #[test]
 fn deep_nesting_hits_the_depth_limit() {
     let depth = 10_000;
-    let mut xml = String::from(r#"<oadr:oadrPayload xmlns:oadr="http://openadr.org/oadr-2.0b/2012/07"><oadr:oadrSignedObject><oadr:oadrPoll>"#);
+    let mut xml = String::from(
+        r#"<oadr:oadrPayload xmlns:oadr="http://openadr.org/oadr-2.0b/2012/07"><oadr:oadrSignedObject><oadr:oadrPoll>"#,
+    );
     for _ in 0..depth {
         xml.push_str("<a>");
     }
@@ -55,17 +57,31 @@ fn deep_nesting_hits_the_depth_limit() {
     assert!(matches!(e.kind, ErrorKind::UnexpectedElement(_)), "{e}");
 
     // Deep nesting inside an element we skip (ds:Signature) meets the limit.
-    let mut sig = String::from(r#"<oadr:oadrPayload xmlns:oadr="http://openadr.org/oadr-2.0b/2012/07" xmlns:ds="http://www.w3.org/2000/09/xmldsig#">"#);
+    let mut sig = String::from(
+        r#"<oadr:oadrPayload xmlns:oadr="http://openadr.org/oadr-2.0b/2012/07" xmlns:ds="http://www.w3.org/2000/09/xmldsig#">"#,
+    );
     for _ in 0..depth {
         sig.push_str("<oadr:oadrPayload>");
     }
     let e = err(&sig);
-    assert!(matches!(e.kind, ErrorKind::Limit(_) | ErrorKind::UnexpectedElement(_)), "{e}");
+    assert!(
+        matches!(
+            e.kind,
+            ErrorKind::Limit(_) | ErrorKind::UnexpectedElement(_)
+        ),
+        "{e}"
+    );
 
     // And the depth limit itself, with elements that are all allowed where they are.
-    let strict = Limits { max_depth: 3, ..Limits::default() };
+    let strict = Limits {
+        max_depth: 3,
+        ..Limits::default()
+    };
     let e = Message::from_xml_with(POLL, &strict).unwrap_err();
-    assert!(matches!(e.kind, ErrorKind::Limit(ref m) if m.contains("nested")), "{e}");
+    assert!(
+        matches!(e.kind, ErrorKind::Limit(ref m) if m.contains("nested")),
+        "{e}"
+    );
 }
 
 #[test]
@@ -73,18 +89,30 @@ fn a_50_mb_attribute_is_refused_by_size() {
     let big = "A".repeat(50 * 1024 * 1024);
     let xml = POLL.replace(r#"ei:schemaVersion="2.0b""#, &format!(r#"junk="{big}""#));
     let e = err(&xml);
-    assert!(matches!(e.kind, ErrorKind::Limit(ref m) if m.contains("document")), "{e}");
+    assert!(
+        matches!(e.kind, ErrorKind::Limit(ref m) if m.contains("document")),
+        "{e}"
+    );
     // Under a larger document limit, the tag limit still catches it.
-    let roomy = Limits { max_document_bytes: 64 * 1024 * 1024, ..Limits::default() };
+    let roomy = Limits {
+        max_document_bytes: 64 * 1024 * 1024,
+        ..Limits::default()
+    };
     let e = Message::from_xml_with(&xml, &roomy).unwrap_err();
-    assert!(matches!(e.kind, ErrorKind::Limit(ref m) if m.contains("start tag")), "{e}");
+    assert!(
+        matches!(e.kind, ErrorKind::Limit(ref m) if m.contains("start tag")),
+        "{e}"
+    );
 }
 
 #[test]
 fn oversized_text_is_refused() {
     let xml = POLL.replace("VEN-1", &"x".repeat(100_000));
     let e = err(&xml);
-    assert!(matches!(e.kind, ErrorKind::Limit(_) | ErrorKind::InvalidValue { .. }), "{e}");
+    assert!(
+        matches!(e.kind, ErrorKind::Limit(_) | ErrorKind::InvalidValue { .. }),
+        "{e}"
+    );
 }
 
 #[test]
@@ -93,7 +121,10 @@ fn every_truncation_is_an_error_not_a_panic() {
         if !POLL.is_char_boundary(n) {
             continue;
         }
-        assert!(Message::from_xml(&POLL[..n]).is_err(), "truncated at {n} parsed");
+        assert!(
+            Message::from_xml(&POLL[..n]).is_err(),
+            "truncated at {n} parsed"
+        );
     }
 }
 
@@ -106,10 +137,16 @@ fn wrong_namespaces_are_refused() {
     );
     let e = err(&xml);
     assert!(e.to_string().contains("venID (unknown namespace)"), "{e}");
-    let xml = POLL.replace("http://openadr.org/oadr-2.0b/2012/07", "http://openadr.org/oadr-2.0a/2012/07");
+    let xml = POLL.replace(
+        "http://openadr.org/oadr-2.0b/2012/07",
+        "http://openadr.org/oadr-2.0a/2012/07",
+    );
     assert!(matches!(err(&xml).kind, ErrorKind::UnexpectedElement(_)));
     // An undeclared prefix.
-    let xml = POLL.replace(r#" xmlns:ei="http://docs.oasis-open.org/ns/energyinterop/201110""#, "");
+    let xml = POLL.replace(
+        r#" xmlns:ei="http://docs.oasis-open.org/ns/energyinterop/201110""#,
+        "",
+    );
     assert!(matches!(err(&xml).kind, ErrorKind::Syntax(_)));
 }
 
@@ -117,7 +154,13 @@ fn wrong_namespaces_are_refused() {
 fn bad_values_are_errors() {
     for (from, to) in [("VEN-1", ""), ("VEN-1", "a\u{1}b")] {
         let e = err(&POLL.replace(from, to));
-        assert!(matches!(e.kind, ErrorKind::InvalidValue { .. } | ErrorKind::Syntax(_)), "{e}");
+        assert!(
+            matches!(
+                e.kind,
+                ErrorKind::InvalidValue { .. } | ErrorKind::Syntax(_)
+            ),
+            "{e}"
+        );
     }
     assert!(Message::from_slice(b"\xff\xfe<oadrPayload/>").is_err());
     assert!(Message::from_xml("").is_err());

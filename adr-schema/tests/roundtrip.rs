@@ -48,17 +48,22 @@ pub fn with_big_stack(f: impl FnOnce() + Send + 'static) {
 }
 
 fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512)
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(512)
 }
 
 #[test]
 fn write_then_read_is_identity() {
     with_big_stack(|| {
-        let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(cases()));
+        let mut runner =
+            proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(cases()));
         runner
             .run(&support::arb::message(), |msg| {
                 let xml = msg.to_xml();
-                let back = Message::from_xml(&xml).map_err(|e| TestCaseError::fail(format!("{e}\n{xml}")))?;
+                let back = Message::from_xml(&xml)
+                    .map_err(|e| TestCaseError::fail(format!("{e}\n{xml}")))?;
                 prop_assert_eq!(&back, &msg);
                 // Writing what we read gives the same XML events.
                 prop_assert_eq!(events(&back.to_xml()), events(&xml));
@@ -88,7 +93,10 @@ fn foreign_prefixes_and_default_namespaces_parse() {
     // The same poll written three ways a device might.
     let a = r#"<p:oadrPayload xmlns:p="http://openadr.org/oadr-2.0b/2012/07"><p:oadrSignedObject><p:oadrPoll xmlns:e="http://docs.oasis-open.org/ns/energyinterop/201110"><e:venID>VEN-1</e:venID></p:oadrPoll></p:oadrSignedObject></p:oadrPayload>"#;
     let b = r#"<?xml version="1.0"?><oadrPayload xmlns="http://openadr.org/oadr-2.0b/2012/07"><oadrSignedObject><oadrPoll><venID xmlns="http://docs.oasis-open.org/ns/energyinterop/201110"> VEN-1 </venID></oadrPoll></oadrSignedObject></oadrPayload>"#;
-    let c = Message::Poll(adr_schema::Poll { ven_id: "VEN-1".parse().unwrap() }).to_xml();
+    let c = Message::Poll(adr_schema::Poll {
+        ven_id: "VEN-1".parse().unwrap(),
+    })
+    .to_xml();
     let ma = Message::from_xml(a).unwrap();
     assert_eq!(ma, Message::from_xml(b).unwrap());
     assert_eq!(ma, Message::from_xml(&c).unwrap());
@@ -101,10 +109,16 @@ fn errors_name_the_element_and_position() {
     let s = e.to_string();
     assert!(s.contains("unexpected element <ei:vtnID>"), "{s}");
     assert_eq!(e.position.line, 4, "{s}");
-    assert!(e.position.path.ends_with("oadrSignedObject/oadrPoll"), "{s}");
+    assert!(
+        e.position.path.ends_with("oadrSignedObject/oadrPoll"),
+        "{s}"
+    );
 
     let missing = xml.replace("<ei:vtnID>x</ei:vtnID>", "");
     let e = Message::from_xml(&missing).unwrap_err();
-    assert!(e.to_string().contains("missing required element <venID>"), "{e}");
+    assert!(
+        e.to_string().contains("missing required element <venID>"),
+        "{e}"
+    );
     assert!(e.position.path.ends_with("oadrPoll"), "{e}");
 }

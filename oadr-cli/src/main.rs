@@ -9,7 +9,11 @@ use adr_schema::Message;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "oadr", version, about = "Inspect, format and validate OpenADR 2.0b messages")]
+#[command(
+    name = "oadr",
+    version,
+    about = "Inspect, format and validate OpenADR 2.0b messages"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -51,8 +55,7 @@ fn read_input(file: &str) -> Result<Vec<u8>, String> {
     let res = if file == "-" {
         std::io::stdin().take(MAX_INPUT + 1).read_to_end(&mut buf)
     } else {
-        std::fs::File::open(file)
-            .and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut buf))
+        std::fs::File::open(file).and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut buf))
     };
     res.map_err(|e| format!("{file}: {e}"))?;
     if buf.len() as u64 > MAX_INPUT {
@@ -90,13 +93,22 @@ fn run(cmd: Cmd) -> Result<(), String> {
             if !schema_ok || codec.is_err() {
                 return Err(format!("{file}: invalid"));
             }
-            println!("{file}: valid ({})", codec.map(|m| m.name()).unwrap_or_default());
+            println!(
+                "{file}: valid ({})",
+                codec.map(|m| m.name()).unwrap_or_default()
+            );
         }
         Cmd::Fingerprint { cert } => {
             let raw = std::fs::read(&cert).map_err(|e| format!("{}: {e}", cert.display()))?;
             let der = match pem::parse(&raw) {
                 Ok(p) if p.tag() == "CERTIFICATE" => p.into_contents(),
-                Ok(p) => return Err(format!("{}: PEM block is {}, not CERTIFICATE", cert.display(), p.tag())),
+                Ok(p) => {
+                    return Err(format!(
+                        "{}: PEM block is {}, not CERTIFICATE",
+                        cert.display(),
+                        p.tag()
+                    ))
+                }
                 Err(_) => raw,
             };
             println!("{}", adr_schema::fingerprint::fingerprint(&der));

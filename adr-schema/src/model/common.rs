@@ -25,7 +25,11 @@ impl EiResponse {
             request_id,
         }
     }
-    pub fn error(code: ResponseCode, description: impl Into<String>, request_id: RequestId) -> Self {
+    pub fn error(
+        code: ResponseCode,
+        description: impl Into<String>,
+        request_id: RequestId,
+    ) -> Self {
         EiResponse {
             response_code: code,
             response_description: Some(description.into()),
@@ -101,24 +105,43 @@ impl Element for EiTarget {
         let mut t = EiTarget::default();
         while let Some(c) = r.next_child()? {
             match (c.ns, c.local()) {
-                (Ns::Power, "aggregatedPnode") => push!(r, t.aggregated_pnodes, r.wrapped(Ns::Power, "node", |r| r.leaf())?),
-                (Ns::Power, "endDeviceAsset") => push!(r, t.end_device_assets, r.wrapped(Ns::Power, "mrid", |r| r.leaf())?),
-                (Ns::Power, "meterAsset") => push!(r, t.meter_assets, r.wrapped(Ns::Power, "mrid", |r| r.leaf())?),
-                (Ns::Power, "pnode") => push!(r, t.pnodes, r.wrapped(Ns::Power, "node", |r| r.leaf())?),
-                (Ns::Power, "serviceDeliveryPoint") => {
-                    push!(r, t.service_delivery_points, r.wrapped(Ns::Power, "node", |r| r.leaf())?)
+                (Ns::Power, "aggregatedPnode") => push!(
+                    r,
+                    t.aggregated_pnodes,
+                    r.wrapped(Ns::Power, "node", |r| r.leaf())?
+                ),
+                (Ns::Power, "endDeviceAsset") => push!(
+                    r,
+                    t.end_device_assets,
+                    r.wrapped(Ns::Power, "mrid", |r| r.leaf())?
+                ),
+                (Ns::Power, "meterAsset") => push!(
+                    r,
+                    t.meter_assets,
+                    r.wrapped(Ns::Power, "mrid", |r| r.leaf())?
+                ),
+                (Ns::Power, "pnode") => {
+                    push!(r, t.pnodes, r.wrapped(Ns::Power, "node", |r| r.leaf())?)
                 }
-                (Ns::Power, "transportInterface") => push!(r, t.transport_interfaces, read_transport_interface(r)?),
+                (Ns::Power, "serviceDeliveryPoint") => {
+                    push!(
+                        r,
+                        t.service_delivery_points,
+                        r.wrapped(Ns::Power, "node", |r| r.leaf())?
+                    )
+                }
+                (Ns::Power, "transportInterface") => {
+                    push!(r, t.transport_interfaces, read_transport_interface(r)?)
+                }
                 (Ns::Ei, "groupID") => push!(r, t.group_ids, r.leaf()?),
                 (Ns::Ei, "groupName") => push!(r, t.group_names, r.leaf()?),
                 (Ns::Ei, "resourceID") => push!(r, t.resource_ids, r.leaf()?),
                 (Ns::Ei, "venID") => push!(r, t.ven_ids, r.leaf()?),
                 (Ns::Ei, "partyID") => push!(r, t.party_ids, r.leaf()?),
                 (Ns::Emix, "serviceArea") | (Ns::Power, "serviceLocation") => {
-                    return Err(r.error(ErrorKind::Unsupported(format!(
-                        "GML {} targets",
-                        c.local()
-                    ))))
+                    return Err(
+                        r.error(ErrorKind::Unsupported(format!("GML {} targets", c.local())))
+                    )
                 }
                 _ => return Err(r.unexpected(&c)),
             }
@@ -251,13 +274,16 @@ impl Properties {
 
 impl Element for Properties {
     fn read(r: &mut Reader<'_>) -> Result<Self> {
-        let (mut start, mut dur, mut tol, mut notif, mut ramp, mut rec) = (None, None, None, None, None, None);
+        let (mut start, mut dur, mut tol, mut notif, mut ramp, mut rec) =
+            (None, None, None, None, None, None);
         while let Some(c) = r.next_child()? {
             match (c.ns, c.local()) {
                 (Ns::Xcal, "dtstart") => once!(r, start, "dtstart", read_date_time(r)?),
                 (Ns::Xcal, "duration") => once!(r, dur, "duration", read_duration_prop(r)?),
                 (Ns::Xcal, "tolerance") => once!(r, tol, "tolerance", read_tolerance(r)?),
-                (Ns::Ei, "x-eiNotification") => once!(r, notif, "x-eiNotification", read_duration_prop(r)?),
+                (Ns::Ei, "x-eiNotification") => {
+                    once!(r, notif, "x-eiNotification", read_duration_prop(r)?)
+                }
                 (Ns::Ei, "x-eiRampUp") => once!(r, ramp, "x-eiRampUp", read_duration_prop(r)?),
                 (Ns::Ei, "x-eiRecovery") => once!(r, rec, "x-eiRecovery", read_duration_prop(r)?),
                 _ => return Err(r.unexpected(&c)),
@@ -361,6 +387,9 @@ pub enum StreamPayload {
 }
 
 /// The `ei:payloadBase` substitution group.
+// Readings are almost all `Float`; a boxed status would cost an allocation
+// on the rare status path for no gain on the common one.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum PayloadBase {
     /// `ei:payloadFloat`.
@@ -412,11 +441,19 @@ impl Element for Interval {
             match (c.ns, c.local()) {
                 (Ns::Xcal, "dtstart") => once!(r, start, "dtstart", read_date_time(r)?),
                 (Ns::Xcal, "duration") => once!(r, dur, "duration", read_duration_prop(r)?),
-                (Ns::Xcal, "uid") => once!(r, uid, "uid", r.wrapped(Ns::Xcal, "text", |r| r.leaf())?),
-                (Ns::Ei, "signalPayload") => {
-                    push!(r, payloads, StreamPayload::Signal(r.wrapped_any(read_payload_base_child)?))
+                (Ns::Xcal, "uid") => {
+                    once!(r, uid, "uid", r.wrapped(Ns::Xcal, "text", |r| r.leaf())?)
                 }
-                (Ns::Oadr, "oadrReportPayload") => push!(r, payloads, StreamPayload::Report(ReportPayload::read(r)?)),
+                (Ns::Ei, "signalPayload") => {
+                    push!(
+                        r,
+                        payloads,
+                        StreamPayload::Signal(r.wrapped_any(read_payload_base_child)?)
+                    )
+                }
+                (Ns::Oadr, "oadrReportPayload") => {
+                    push!(r, payloads, StreamPayload::Report(ReportPayload::read(r)?))
+                }
                 _ => return Err(r.unexpected(&c)),
             }
         }
@@ -458,10 +495,18 @@ impl Element for Interval {
 }
 
 /// Read a `payloadBase` member given its element (already entered).
-pub(crate) fn read_payload_base_child(r: &mut Reader<'_>, ns: Ns, local: &str) -> Result<Option<PayloadBase>> {
+pub(crate) fn read_payload_base_child(
+    r: &mut Reader<'_>,
+    ns: Ns,
+    local: &str,
+) -> Result<Option<PayloadBase>> {
     Ok(match (ns, local) {
-        (Ns::Ei, "payloadFloat") => Some(PayloadBase::Float(r.wrapped(Ns::Ei, "value", |r| r.leaf())?)),
-        (Ns::Oadr, "oadrPayloadResourceStatus") => Some(PayloadBase::ResourceStatus(ResourceStatus::read(r)?)),
+        (Ns::Ei, "payloadFloat") => Some(PayloadBase::Float(
+            r.wrapped(Ns::Ei, "value", |r| r.leaf())?,
+        )),
+        (Ns::Oadr, "oadrPayloadResourceStatus") => {
+            Some(PayloadBase::ResourceStatus(ResourceStatus::read(r)?))
+        }
         _ => None,
     })
 }
@@ -528,8 +573,12 @@ impl Element for ResourceStatus {
         while let Some(c) = r.next_child()? {
             match (c.ns, c.local()) {
                 (Ns::Oadr, "oadrOnline") => once!(r, online, "oadrOnline", r.leaf()?),
-                (Ns::Oadr, "oadrManualOverride") => once!(r, manual, "oadrManualOverride", r.leaf()?),
-                (Ns::Oadr, "oadrLoadControlState") => once!(r, state, "oadrLoadControlState", read_load_control(r)?),
+                (Ns::Oadr, "oadrManualOverride") => {
+                    once!(r, manual, "oadrManualOverride", r.leaf()?)
+                }
+                (Ns::Oadr, "oadrLoadControlState") => {
+                    once!(r, state, "oadrLoadControlState", read_load_control(r)?)
+                }
                 _ => return Err(r.unexpected(&c)),
             }
         }

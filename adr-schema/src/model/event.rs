@@ -87,7 +87,9 @@ impl Element for OadrEvent {
         while let Some(c) = r.next_child()? {
             match (c.ns, c.local()) {
                 (Ns::Ei, "eiEvent") => once!(r, ev, "eiEvent", EiEvent::read(r)?),
-                (Ns::Oadr, "oadrResponseRequired") => once!(r, rr, "oadrResponseRequired", r.leaf()?),
+                (Ns::Oadr, "oadrResponseRequired") => {
+                    once!(r, rr, "oadrResponseRequired", r.leaf()?)
+                }
                 _ => return Err(r.unexpected(&c)),
             }
         }
@@ -109,8 +111,12 @@ impl Element for EiEvent {
         let (mut d, mut ap, mut sig, mut t) = (None, None, None, None);
         while let Some(c) = r.next_child()? {
             match (c.ns, c.local()) {
-                (Ns::Ei, "eventDescriptor") => once!(r, d, "eventDescriptor", EventDescriptor::read(r)?),
-                (Ns::Ei, "eiActivePeriod") => once!(r, ap, "eiActivePeriod", read_active_period(r)?),
+                (Ns::Ei, "eventDescriptor") => {
+                    once!(r, d, "eventDescriptor", EventDescriptor::read(r)?)
+                }
+                (Ns::Ei, "eiActivePeriod") => {
+                    once!(r, ap, "eiActivePeriod", read_active_period(r)?)
+                }
                 (Ns::Ei, "eiEventSignals") => once!(r, sig, "eiEventSignals", read_signals(r)?),
                 (Ns::Ei, "eiTarget") => once!(r, t, "eiTarget", EiTarget::read(r)?),
                 _ => return Err(r.unexpected(&c)),
@@ -171,7 +177,9 @@ fn read_signals(r: &mut Reader<'_>) -> Result<(Vec<EventSignal>, Option<EventBas
     while let Some(c) = r.next_child()? {
         match (c.ns, c.local()) {
             (Ns::Ei, "eiEventSignal") => push!(r, signals, EventSignal::read(r)?),
-            (Ns::Ei, "eiEventBaseline") => once!(r, baseline, "eiEventBaseline", EventBaseline::read(r)?),
+            (Ns::Ei, "eiEventBaseline") => {
+                once!(r, baseline, "eiEventBaseline", EventBaseline::read(r)?)
+            }
             _ => return Err(r.unexpected(&c)),
         }
     }
@@ -183,17 +191,36 @@ fn read_signals(r: &mut Reader<'_>) -> Result<(Vec<EventSignal>, Option<EventBas
 
 impl Element for EventDescriptor {
     fn read(r: &mut Reader<'_>) -> Result<Self> {
-        let (mut id, mut modn, mut mdt, mut mreason, mut prio, mut mc, mut created, mut status, mut test, mut comment) =
-            (None, None, None, None, None, None, None, None, None, None);
+        let (
+            mut id,
+            mut modn,
+            mut mdt,
+            mut mreason,
+            mut prio,
+            mut mc,
+            mut created,
+            mut status,
+            mut test,
+            mut comment,
+        ) = (None, None, None, None, None, None, None, None, None, None);
         while let Some(c) = r.next_child()? {
             match (c.ns, c.local()) {
                 (Ns::Ei, "eventID") => once!(r, id, "eventID", r.leaf()?),
                 (Ns::Ei, "modificationNumber") => once!(r, modn, "modificationNumber", r.leaf()?),
-                (Ns::Ei, "modificationDateTime") => once!(r, mdt, "modificationDateTime", r.leaf()?),
-                (Ns::Ei, "modificationReason") => once!(r, mreason, "modificationReason", r.leaf()?),
+                (Ns::Ei, "modificationDateTime") => {
+                    once!(r, mdt, "modificationDateTime", r.leaf()?)
+                }
+                (Ns::Ei, "modificationReason") => {
+                    once!(r, mreason, "modificationReason", r.leaf()?)
+                }
                 (Ns::Ei, "priority") => once!(r, prio, "priority", r.leaf()?),
                 (Ns::Ei, "eiMarketContext") => {
-                    once!(r, mc, "eiMarketContext", r.wrapped(Ns::Emix, "marketContext", |r| r.leaf())?)
+                    once!(
+                        r,
+                        mc,
+                        "eiMarketContext",
+                        r.wrapped(Ns::Emix, "marketContext", |r| r.leaf())?
+                    )
                 }
                 (Ns::Ei, "createdDateTime") => once!(r, created, "createdDateTime", r.leaf()?),
                 (Ns::Ei, "eventStatus") => once!(r, status, "eventStatus", r.leaf()?),
@@ -235,7 +262,8 @@ impl Element for EventDescriptor {
 
 impl Element for EventSignal {
     fn read(r: &mut Reader<'_>) -> Result<Self> {
-        let (mut iv, mut t, mut name, mut ty, mut id, mut ib, mut cv) = (None, None, None, None, None, None, None);
+        let (mut iv, mut t, mut name, mut ty, mut id, mut ib, mut cv) =
+            (None, None, None, None, None, None, None);
         while let Some(c) = r.next_child()? {
             match (c.ns, c.local()) {
                 (Ns::Strm, "intervals") => once!(r, iv, "intervals", read_intervals(r)?),
@@ -247,7 +275,11 @@ impl Element for EventSignal {
                     r,
                     cv,
                     "currentValue",
-                    r.wrapped(Ns::Ei, "payloadFloat", |r| r.wrapped(Ns::Ei, "value", |r| r.leaf()))?
+                    r.wrapped(Ns::Ei, "payloadFloat", |r| r.wrapped(
+                        Ns::Ei,
+                        "value",
+                        |r| r.leaf()
+                    ))?
                 ),
                 (ns, local) => match try_item_base(r, ns, local)? {
                     Some(b) => once!(r, ib, "itemBase", b),
@@ -290,12 +322,17 @@ impl Element for EventSignal {
 
 impl Element for EventBaseline {
     fn read(r: &mut Reader<'_>) -> Result<Self> {
-        let (mut start, mut dur, mut iv, mut id, mut name, mut ib) = (None, None, None, None, None, None);
+        let (mut start, mut dur, mut iv, mut id, mut name, mut ib) =
+            (None, None, None, None, None, None);
         let mut resources = Vec::new();
         while let Some(c) = r.next_child()? {
             match (c.ns, c.local()) {
-                (Ns::Xcal, "dtstart") => once!(r, start, "dtstart", super::common::read_date_time(r)?),
-                (Ns::Xcal, "duration") => once!(r, dur, "duration", super::common::read_duration_prop(r)?),
+                (Ns::Xcal, "dtstart") => {
+                    once!(r, start, "dtstart", super::common::read_date_time(r)?)
+                }
+                (Ns::Xcal, "duration") => {
+                    once!(r, dur, "duration", super::common::read_duration_prop(r)?)
+                }
                 (Ns::Strm, "intervals") => once!(r, iv, "intervals", read_intervals(r)?),
                 (Ns::Ei, "baselineID") => once!(r, id, "baselineID", r.leaf()?),
                 (Ns::Ei, "resourceID") => push!(r, resources, r.leaf()?),

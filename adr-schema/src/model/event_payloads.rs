@@ -125,7 +125,9 @@ impl Element for CreatedEvent {
             while let Some(c) = r.next_child()? {
                 match (c.ns, c.local()) {
                     (Ns::Ei, "eiResponse") => once!(r, resp, "eiResponse", EiResponse::read(r)?),
-                    (Ns::Ei, "eventResponses") => once!(r, ers, "eventResponses", read_event_responses(r)?),
+                    (Ns::Ei, "eventResponses") => {
+                        once!(r, ers, "eventResponses", read_event_responses(r)?)
+                    }
                     (Ns::Ei, "venID") => once!(r, ven, "venID", r.leaf()?),
                     _ => return Err(r.unexpected(&c)),
                 }
@@ -172,7 +174,9 @@ fn read_event_responses(r: &mut Reader<'_>) -> Result<Vec<EventResponse>> {
                 (Ns::Ei, "responseCode") => once!(r, code, "responseCode", r.leaf()?),
                 (Ns::Ei, "responseDescription") => once!(r, desc, "responseDescription", r.leaf()?),
                 (Ns::Pyld, "requestID") => once!(r, req, "requestID", r.leaf()?),
-                (Ns::Ei, "qualifiedEventID") => once!(r, q, "qualifiedEventID", QualifiedEventId::read(r)?),
+                (Ns::Ei, "qualifiedEventID") => {
+                    once!(r, q, "qualifiedEventID", QualifiedEventId::read(r)?)
+                }
                 (Ns::Ei, "optType") => once!(r, opt, "optType", r.leaf()?),
                 _ => return Err(r.unexpected(&c)),
             }

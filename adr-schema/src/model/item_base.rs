@@ -165,9 +165,10 @@ impl ItemBase {
             | ItemBase::EnergyReactive(u)
             | ItemBase::EnergyApparent(u)
             | ItemBase::Voltage(u) => write_units(w, "power", u),
-            ItemBase::Current(u) | ItemBase::Frequency(u) | ItemBase::Therm(u) | ItemBase::Custom(u) => {
-                write_units(w, "oadr", u)
-            }
+            ItemBase::Current(u)
+            | ItemBase::Frequency(u)
+            | ItemBase::Therm(u)
+            | ItemBase::Custom(u) => write_units(w, "oadr", u),
             ItemBase::Currency(c)
             | ItemBase::CurrencyPerKwh(c)
             | ItemBase::CurrencyPerKw(c)
@@ -295,7 +296,10 @@ fn read_temperature(r: &mut Reader<'_>) -> Result<TemperatureItem> {
             reason,
         })
     })?;
-    Ok(TemperatureItem { units, scale: u.scale })
+    Ok(TemperatureItem {
+        units,
+        scale: u.scale,
+    })
 }
 
 fn read_pulse(r: &mut Reader<'_>) -> Result<PulseCountItem> {

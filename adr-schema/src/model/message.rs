@@ -2,16 +2,25 @@
 
 use serde::Serialize;
 
-use super::event_payloads::{DistributeEvent, CreatedEvent, RequestEvent, Response};
+use super::event_payloads::{CreatedEvent, DistributeEvent, RequestEvent, Response};
 use super::opt_payloads::{CancelOpt, CanceledOpt, CreateOpt, CreatedOpt};
-use super::report_payloads::{CancelReport, CanceledReport, CreateReport, CreatedReport, RegisterReport, RegisteredReport, UpdateReport, UpdatedReport};
-use super::registration_payloads::{CancelPartyRegistration, CanceledPartyRegistration, CreatePartyRegistration, CreatedPartyRegistration, RequestReregistration, QueryRegistration, Poll};
+use super::registration_payloads::{
+    CancelPartyRegistration, CanceledPartyRegistration, CreatePartyRegistration,
+    CreatedPartyRegistration, Poll, QueryRegistration, RequestReregistration,
+};
+use super::report_payloads::{
+    CancelReport, CanceledReport, CreateReport, CreatedReport, RegisterReport, RegisteredReport,
+    UpdateReport, UpdatedReport,
+};
 use crate::error::{ErrorKind, Result};
 use crate::limits::Limits;
 use crate::ns::{Ns, PAYLOAD_DECLS};
 use crate::xml::{Element, Reader, Writer};
 
 /// Every OpenADR 2.0b (profile B) payload.
+// One message is built per request and moved, not stored in bulk: boxing the
+// large variants would only complicate every match and constructor.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum Message {
     #[serde(rename = "oadrDistributeEvent")]
@@ -162,7 +171,9 @@ impl Message {
 
     /// Append the document to `out` (reuse one buffer on hot paths).
     pub fn write_xml(&self, out: &mut String) {
-        let mut w = Writer { out: std::mem::take(out) };
+        let mut w = Writer {
+            out: std::mem::take(out),
+        };
         self.write_document(&mut w);
         *out = w.out;
     }
@@ -195,7 +206,9 @@ impl Message {
             Message::UpdateReport(m) => m.write(w, "oadr:oadrUpdateReport"),
             Message::UpdatedReport(m) => m.write(w, "oadr:oadrUpdatedReport"),
             Message::CancelPartyRegistration(m) => m.write(w, "oadr:oadrCancelPartyRegistration"),
-            Message::CanceledPartyRegistration(m) => m.write(w, "oadr:oadrCanceledPartyRegistration"),
+            Message::CanceledPartyRegistration(m) => {
+                m.write(w, "oadr:oadrCanceledPartyRegistration")
+            }
             Message::CreatePartyRegistration(m) => m.write(w, "oadr:oadrCreatePartyRegistration"),
             Message::CreatedPartyRegistration(m) => m.write(w, "oadr:oadrCreatedPartyRegistration"),
             Message::RequestReregistration(m) => m.write(w, "oadr:oadrRequestReregistration"),
@@ -238,11 +251,21 @@ fn read_body(r: &mut Reader<'_>, local: &str) -> Result<Option<Message>> {
         "oadrRegisteredReport" => Message::RegisteredReport(RegisteredReport::read(r)?),
         "oadrUpdateReport" => Message::UpdateReport(UpdateReport::read(r)?),
         "oadrUpdatedReport" => Message::UpdatedReport(UpdatedReport::read(r)?),
-        "oadrCancelPartyRegistration" => Message::CancelPartyRegistration(CancelPartyRegistration::read(r)?),
-        "oadrCanceledPartyRegistration" => Message::CanceledPartyRegistration(CanceledPartyRegistration::read(r)?),
-        "oadrCreatePartyRegistration" => Message::CreatePartyRegistration(CreatePartyRegistration::read(r)?),
-        "oadrCreatedPartyRegistration" => Message::CreatedPartyRegistration(CreatedPartyRegistration::read(r)?),
-        "oadrRequestReregistration" => Message::RequestReregistration(RequestReregistration::read(r)?),
+        "oadrCancelPartyRegistration" => {
+            Message::CancelPartyRegistration(CancelPartyRegistration::read(r)?)
+        }
+        "oadrCanceledPartyRegistration" => {
+            Message::CanceledPartyRegistration(CanceledPartyRegistration::read(r)?)
+        }
+        "oadrCreatePartyRegistration" => {
+            Message::CreatePartyRegistration(CreatePartyRegistration::read(r)?)
+        }
+        "oadrCreatedPartyRegistration" => {
+            Message::CreatedPartyRegistration(CreatedPartyRegistration::read(r)?)
+        }
+        "oadrRequestReregistration" => {
+            Message::RequestReregistration(RequestReregistration::read(r)?)
+        }
         "oadrQueryRegistration" => Message::QueryRegistration(QueryRegistration::read(r)?),
         "oadrPoll" => Message::Poll(Poll::read(r)?),
         _ => return Ok(None),

@@ -52,8 +52,21 @@ pub struct CanceledOpt {
 
 impl Element for CreateOpt {
     fn read(r: &mut Reader<'_>) -> Result<Self> {
-        let (mut id, mut ty, mut reason, mut mc, mut ven, mut av, mut created, mut req, mut q, mut t, mut dc) =
-            (None, None, None, None, None, None, None, None, None, None, None);
+        let (
+            mut id,
+            mut ty,
+            mut reason,
+            mut mc,
+            mut ven,
+            mut av,
+            mut created,
+            mut req,
+            mut q,
+            mut t,
+            mut dc,
+        ) = (
+            None, None, None, None, None, None, None, None, None, None, None,
+        );
         while let Some(c) = r.next_child()? {
             match (c.ns, c.local()) {
                 (Ns::Ei, "optID") => once!(r, id, "optID", r.leaf()?),
@@ -61,12 +74,18 @@ impl Element for CreateOpt {
                 (Ns::Ei, "optReason") => once!(r, reason, "optReason", r.leaf()?),
                 (Ns::Emix, "marketContext") => once!(r, mc, "marketContext", r.leaf()?),
                 (Ns::Ei, "venID") => once!(r, ven, "venID", r.leaf()?),
-                (Ns::Xcal, "vavailability") => once!(r, av, "vavailability", read_vavailability(r)?),
+                (Ns::Xcal, "vavailability") => {
+                    once!(r, av, "vavailability", read_vavailability(r)?)
+                }
                 (Ns::Ei, "createdDateTime") => once!(r, created, "createdDateTime", r.leaf()?),
                 (Ns::Pyld, "requestID") => once!(r, req, "requestID", r.leaf()?),
-                (Ns::Ei, "qualifiedEventID") => once!(r, q, "qualifiedEventID", QualifiedEventId::read(r)?),
+                (Ns::Ei, "qualifiedEventID") => {
+                    once!(r, q, "qualifiedEventID", QualifiedEventId::read(r)?)
+                }
                 (Ns::Ei, "eiTarget") => once!(r, t, "eiTarget", EiTarget::read(r)?),
-                (Ns::Oadr, "oadrDeviceClass") => once!(r, dc, "oadrDeviceClass", EiTarget::read(r)?),
+                (Ns::Oadr, "oadrDeviceClass") => {
+                    once!(r, dc, "oadrDeviceClass", EiTarget::read(r)?)
+                }
                 _ => return Err(r.unexpected(&c)),
             }
         }
@@ -120,7 +139,9 @@ fn read_vavailability(r: &mut Reader<'_>) -> Result<Vec<Properties>> {
         let mut out = Vec::new();
         while let Some(c) = r.next_child()? {
             match (c.ns, c.local()) {
-                (Ns::Xcal, "available") => push!(r, out, r.wrapped(Ns::Xcal, "properties", Properties::read)?),
+                (Ns::Xcal, "available") => {
+                    push!(r, out, r.wrapped(Ns::Xcal, "properties", Properties::read)?)
+                }
                 _ => return Err(r.unexpected(&c)),
             }
         }

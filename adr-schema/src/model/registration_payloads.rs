@@ -126,8 +126,18 @@ impl Element for QueryRegistration {
 
 impl Element for CreatePartyRegistration {
     fn read(r: &mut Reader<'_>) -> Result<Self> {
-        let (mut req, mut reg, mut ven, mut prof, mut tr, mut addr, mut ro, mut sig, mut name, mut pull) =
-            (None, None, None, None, None, None, None, None, None, None);
+        let (
+            mut req,
+            mut reg,
+            mut ven,
+            mut prof,
+            mut tr,
+            mut addr,
+            mut ro,
+            mut sig,
+            mut name,
+            mut pull,
+        ) = (None, None, None, None, None, None, None, None, None, None);
         while let Some(c) = r.next_child()? {
             match (c.ns, c.local()) {
                 (Ns::Pyld, "requestID") => once!(r, req, "requestID", r.leaf()?),
@@ -143,7 +153,9 @@ impl Element for CreatePartyRegistration {
                 }
                 (Ns::Oadr, "oadrProfileName") => once!(r, prof, "oadrProfileName", r.leaf()?),
                 (Ns::Oadr, "oadrTransportName") => once!(r, tr, "oadrTransportName", r.leaf()?),
-                (Ns::Oadr, "oadrTransportAddress") => once!(r, addr, "oadrTransportAddress", r.leaf()?),
+                (Ns::Oadr, "oadrTransportAddress") => {
+                    once!(r, addr, "oadrTransportAddress", r.leaf()?)
+                }
                 (Ns::Oadr, "oadrReportOnly") => once!(r, ro, "oadrReportOnly", r.leaf()?),
                 (Ns::Oadr, "oadrXmlSignature") => once!(r, sig, "oadrXmlSignature", r.leaf()?),
                 (Ns::Oadr, "oadrVenName") => once!(r, name, "oadrVenName", r.leaf()?),
@@ -218,7 +230,11 @@ fn read_profiles(r: &mut Reader<'_>) -> Result<Vec<Profile>> {
                         if !(c.ns == Ns::Oadr && c.local() == "oadrTransport") {
                             return Err(r.unexpected(&c));
                         }
-                        push!(r, ts, r.wrapped(Ns::Oadr, "oadrTransportName", |r| r.leaf())?);
+                        push!(
+                            r,
+                            ts,
+                            r.wrapped(Ns::Oadr, "oadrTransportName", |r| r.leaf())?
+                        );
                     }
                     once!(r, transports, "oadrTransports", ts)
                 }
@@ -313,8 +329,12 @@ impl Element for CreatedPartyRegistration {
                 (Ns::Oadr, "oadrRequestedOadrPollFreq") => {
                     once!(r, freq, "oadrRequestedOadrPollFreq", read_duration_prop(r)?)
                 }
-                (Ns::Oadr, "oadrServiceSpecificInfo") => once!(r, ssi, "oadrServiceSpecificInfo", read_services(r)?),
-                (Ns::Oadr, "oadrExtensions") => once!(r, ext, "oadrExtensions", read_extensions(r)?),
+                (Ns::Oadr, "oadrServiceSpecificInfo") => {
+                    once!(r, ssi, "oadrServiceSpecificInfo", read_services(r)?)
+                }
+                (Ns::Oadr, "oadrExtensions") => {
+                    once!(r, ext, "oadrExtensions", read_extensions(r)?)
+                }
                 _ => return Err(r.unexpected(&c)),
             }
         }

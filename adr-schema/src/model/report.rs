@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use super::common::{
-    read_date_time, read_duration_prop, read_intervals, write_date_time, write_duration_prop, write_intervals,
-    EiTarget, Interval, Properties,
+    read_date_time, read_duration_prop, read_intervals, write_date_time, write_duration_prop,
+    write_intervals, EiTarget, Interval, Properties,
 };
 use super::item_base::{try_item_base, ItemBase};
 use crate::enums::{ReadingType, ReportName, ReportType};
@@ -89,8 +89,15 @@ impl Element for OadrReport {
                 (Ns::Xcal, "dtstart") => once!(r, start, "dtstart", read_date_time(r)?),
                 (Ns::Xcal, "duration") => once!(r, dur, "duration", read_duration_prop(r)?),
                 (Ns::Strm, "intervals") => once!(r, iv, "intervals", read_intervals(r)?),
-                (Ns::Ei, "eiReportID") => once!(r, rid, "eiReportID", r.leaf()?),
-                (Ns::Oadr, "oadrReportDescription") => push!(r, descriptions, ReportDescription::read(r)?),
+                // openleadr writes an empty eiReportID in every report: "none".
+                (Ns::Ei, "eiReportID") => {
+                    if let Some(v) = r.leaf_opt()? {
+                        once!(r, rid, "eiReportID", v)
+                    }
+                }
+                (Ns::Oadr, "oadrReportDescription") => {
+                    push!(r, descriptions, ReportDescription::read(r)?)
+                }
                 (Ns::Ei, "reportRequestID") => once!(r, rrid, "reportRequestID", r.leaf()?),
                 (Ns::Ei, "reportSpecifierID") => once!(r, spec, "reportSpecifierID", r.leaf()?),
                 (Ns::Ei, "reportName") => once!(r, name, "reportName", r.leaf()?),
@@ -141,11 +148,15 @@ impl Element for ReportDescription {
             match (c.ns, c.local()) {
                 (Ns::Ei, "rID") => once!(r, rid, "rID", r.leaf()?),
                 (Ns::Ei, "reportSubject") => once!(r, subj, "reportSubject", EiTarget::read(r)?),
-                (Ns::Ei, "reportDataSource") => once!(r, src, "reportDataSource", EiTarget::read(r)?),
+                (Ns::Ei, "reportDataSource") => {
+                    once!(r, src, "reportDataSource", EiTarget::read(r)?)
+                }
                 (Ns::Ei, "reportType") => once!(r, ty, "reportType", r.leaf()?),
                 (Ns::Ei, "readingType") => once!(r, rt, "readingType", r.leaf()?),
                 (Ns::Emix, "marketContext") => once!(r, mc, "marketContext", r.leaf()?),
-                (Ns::Oadr, "oadrSamplingRate") => once!(r, sr, "oadrSamplingRate", read_sampling_rate(r)?),
+                (Ns::Oadr, "oadrSamplingRate") => {
+                    once!(r, sr, "oadrSamplingRate", read_sampling_rate(r)?)
+                }
                 (ns, local) => match try_item_base(r, ns, local)? {
                     Some(b) => once!(r, ib, "itemBase", b),
                     None => return Err(r.unexpected(&c)),
@@ -212,7 +223,9 @@ impl Element for ReportRequest {
         while let Some(c) = r.next_child()? {
             match (c.ns, c.local()) {
                 (Ns::Ei, "reportRequestID") => once!(r, id, "reportRequestID", r.leaf()?),
-                (Ns::Ei, "reportSpecifier") => once!(r, spec, "reportSpecifier", ReportSpecifier::read(r)?),
+                (Ns::Ei, "reportSpecifier") => {
+                    once!(r, spec, "reportSpecifier", ReportSpecifier::read(r)?)
+                }
                 _ => return Err(r.unexpected(&c)),
             }
         }
@@ -237,7 +250,9 @@ impl Element for ReportSpecifier {
             match (c.ns, c.local()) {
                 (Ns::Ei, "reportSpecifierID") => once!(r, id, "reportSpecifierID", r.leaf()?),
                 (Ns::Xcal, "granularity") => once!(r, gran, "granularity", read_duration_prop(r)?),
-                (Ns::Ei, "reportBackDuration") => once!(r, back, "reportBackDuration", read_duration_prop(r)?),
+                (Ns::Ei, "reportBackDuration") => {
+                    once!(r, back, "reportBackDuration", read_duration_prop(r)?)
+                }
                 (Ns::Ei, "reportInterval") => once!(
                     r,
                     interval,

@@ -77,7 +77,15 @@ pub struct CanceledReport {
     pub ven_id: Option<VenId>,
 }
 
-fn read_reports(r: &mut Reader<'_>, with_rrid: bool) -> Result<(RequestId, Vec<OadrReport>, Option<VenId>, Option<ReportRequestId>)> {
+/// The shared body of oadrRegisterReport and oadrUpdateReport.
+struct ReportsBody {
+    request_id: RequestId,
+    reports: Vec<OadrReport>,
+    ven_id: Option<VenId>,
+    report_request_id: Option<ReportRequestId>,
+}
+
+fn read_reports(r: &mut Reader<'_>, with_rrid: bool) -> Result<ReportsBody> {
     let (mut req, mut ven, mut rrid) = (None, None, None);
     let mut reports = Vec::new();
     while let Some(c) = r.next_child()? {
@@ -89,21 +97,28 @@ fn read_reports(r: &mut Reader<'_>, with_rrid: bool) -> Result<(RequestId, Vec<O
                     once!(r, ven, "venID", v)
                 }
             }
-            (Ns::Ei, "reportRequestID") if with_rrid => once!(r, rrid, "reportRequestID", r.leaf()?),
+            (Ns::Ei, "reportRequestID") if with_rrid => {
+                once!(r, rrid, "reportRequestID", r.leaf()?)
+            }
             _ => return Err(r.unexpected(&c)),
         }
     }
-    Ok((need!(r, req, "requestID"), reports, ven, rrid))
+    Ok(ReportsBody {
+        request_id: need!(r, req, "requestID"),
+        reports,
+        ven_id: ven,
+        report_request_id: rrid,
+    })
 }
 
 impl Element for RegisterReport {
     fn read(r: &mut Reader<'_>) -> Result<Self> {
-        let (request_id, reports, ven_id, report_request_id) = read_reports(r, true)?;
+        let b = read_reports(r, true)?;
         Ok(RegisterReport {
-            request_id,
-            reports,
-            ven_id,
-            report_request_id,
+            request_id: b.request_id,
+            reports: b.reports,
+            ven_id: b.ven_id,
+            report_request_id: b.report_request_id,
         })
     }
     fn write(&self, w: &mut Writer, tag: &str) {
@@ -120,11 +135,11 @@ impl Element for RegisterReport {
 
 impl Element for UpdateReport {
     fn read(r: &mut Reader<'_>) -> Result<Self> {
-        let (request_id, reports, ven_id, _) = read_reports(r, false)?;
+        let b = read_reports(r, false)?;
         Ok(UpdateReport {
-            request_id,
-            reports,
-            ven_id,
+            request_id: b.request_id,
+            reports: b.reports,
+            ven_id: b.ven_id,
         })
     }
     fn write(&self, w: &mut Writer, tag: &str) {
@@ -138,13 +153,24 @@ impl Element for UpdateReport {
     }
 }
 
-fn read_requests(r: &mut Reader<'_>, head: Ns) -> Result<(Option<RequestId>, Option<EiResponse>, Vec<ReportRequest>, Option<VenId>)> {
+/// The shared body of oadrCreateReport (headed by requestID) and
+/// oadrRegisteredReport (headed by eiResponse).
+struct RequestsBody {
+    request_id: Option<RequestId>,
+    response: Option<EiResponse>,
+    report_requests: Vec<ReportRequest>,
+    ven_id: Option<VenId>,
+}
+
+fn read_requests(r: &mut Reader<'_>, head: Ns) -> Result<RequestsBody> {
     let (mut req, mut resp, mut ven) = (None, None, None);
     let mut requests = Vec::new();
     while let Some(c) = r.next_child()? {
         match (c.ns, c.local()) {
             (Ns::Pyld, "requestID") if head == Ns::Pyld => once!(r, req, "requestID", r.leaf()?),
-            (Ns::Ei, "eiResponse") if head == Ns::Ei => once!(r, resp, "eiResponse", EiResponse::read(r)?),
+            (Ns::Ei, "eiResponse") if head == Ns::Ei => {
+                once!(r, resp, "eiResponse", EiResponse::read(r)?)
+            }
             (Ns::Oadr, "oadrReportRequest") => push!(r, requests, ReportRequest::read(r)?),
             (Ns::Ei, "venID") => {
                 if let Some(v) = r.leaf_opt()? {
@@ -154,16 +180,22 @@ fn read_requests(r: &mut Reader<'_>, head: Ns) -> Result<(Option<RequestId>, Opt
             _ => return Err(r.unexpected(&c)),
         }
     }
-    Ok((req, resp, requests, ven))
+    Ok(RequestsBody {
+        request_id: req,
+        response: resp,
+        report_requests: requests,
+        ven_id: ven,
+    })
 }
 
 impl Element for RegisteredReport {
     fn read(r: &mut Reader<'_>) -> Result<Self> {
-        let (_, resp, report_requests, ven_id) = read_requests(r, Ns::Ei)?;
+        let b = read_requests(r, Ns::Ei)?;
+        let resp = b.response;
         Ok(RegisteredReport {
             response: need!(r, resp, "eiResponse"),
-            report_requests,
-            ven_id,
+            report_requests: b.report_requests,
+            ven_id: b.ven_id,
         })
     }
     fn write(&self, w: &mut Writer, tag: &str) {
@@ -179,14 +211,15 @@ impl Element for RegisteredReport {
 
 impl Element for CreateReport {
     fn read(r: &mut Reader<'_>) -> Result<Self> {
-        let (req, _, report_requests, ven_id) = read_requests(r, Ns::Pyld)?;
-        if report_requests.is_empty() {
+        let b = read_requests(r, Ns::Pyld)?;
+        if b.report_requests.is_empty() {
             return Err(r.missing("oadrReportRequest"));
         }
+        let req = b.request_id;
         Ok(CreateReport {
             request_id: need!(r, req, "requestID"),
-            report_requests,
-            ven_id,
+            report_requests: b.report_requests,
+            ven_id: b.ven_id,
         })
     }
     fn write(&self, w: &mut Writer, tag: &str) {
@@ -223,12 +256,16 @@ fn write_pending(w: &mut Writer, ids: &[ReportRequestId]) {
     w.close("oadr:oadrPendingReports");
 }
 
-fn read_response_pending(r: &mut Reader<'_>) -> Result<(EiResponse, Vec<ReportRequestId>, Option<VenId>)> {
+fn read_response_pending(
+    r: &mut Reader<'_>,
+) -> Result<(EiResponse, Vec<ReportRequestId>, Option<VenId>)> {
     let (mut resp, mut pending, mut ven) = (None, None, None);
     while let Some(c) = r.next_child()? {
         match (c.ns, c.local()) {
             (Ns::Ei, "eiResponse") => once!(r, resp, "eiResponse", EiResponse::read(r)?),
-            (Ns::Oadr, "oadrPendingReports") => once!(r, pending, "oadrPendingReports", read_pending(r)?),
+            (Ns::Oadr, "oadrPendingReports") => {
+                once!(r, pending, "oadrPendingReports", read_pending(r)?)
+            }
             (Ns::Ei, "venID") => {
                 if let Some(v) = r.leaf_opt()? {
                     once!(r, ven, "venID", v)
@@ -237,7 +274,11 @@ fn read_response_pending(r: &mut Reader<'_>) -> Result<(EiResponse, Vec<ReportRe
             _ => return Err(r.unexpected(&c)),
         }
     }
-    Ok((need!(r, resp, "eiResponse"), need!(r, pending, "oadrPendingReports"), ven))
+    Ok((
+        need!(r, resp, "eiResponse"),
+        need!(r, pending, "oadrPendingReports"),
+        ven,
+    ))
 }
 
 impl Element for CreatedReport {
@@ -282,12 +323,14 @@ impl Element for UpdatedReport {
         while let Some(c) = r.next_child()? {
             match (c.ns, c.local()) {
                 (Ns::Ei, "eiResponse") => once!(r, resp, "eiResponse", EiResponse::read(r)?),
-                (Ns::Oadr, "oadrCancelReport") => once!(r, cancel, "oadrCancelReport", CancelReport::read(r)?),
-                (Ns::Ei, "venID") => {
-                if let Some(v) = r.leaf_opt()? {
-                    once!(r, ven, "venID", v)
+                (Ns::Oadr, "oadrCancelReport") => {
+                    once!(r, cancel, "oadrCancelReport", CancelReport::read(r)?)
                 }
-            }
+                (Ns::Ei, "venID") => {
+                    if let Some(v) = r.leaf_opt()? {
+                        once!(r, ven, "venID", v)
+                    }
+                }
                 _ => return Err(r.unexpected(&c)),
             }
         }
@@ -318,10 +361,10 @@ impl Element for CancelReport {
                 (Ns::Ei, "reportRequestID") => push!(r, ids, r.leaf()?),
                 (Ns::Pyld, "reportToFollow") => once!(r, follow, "reportToFollow", r.leaf()?),
                 (Ns::Ei, "venID") => {
-                if let Some(v) = r.leaf_opt()? {
-                    once!(r, ven, "venID", v)
+                    if let Some(v) = r.leaf_opt()? {
+                        once!(r, ven, "venID", v)
+                    }
                 }
-            }
                 _ => return Err(r.unexpected(&c)),
             }
         }

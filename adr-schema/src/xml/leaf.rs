@@ -47,7 +47,10 @@ pub(crate) fn parse_float(s: &str) -> Result<f64, String> {
         "-INF" => Ok(f64::NEG_INFINITY),
         "NaN" => Ok(f64::NAN),
         // Rust also accepts "inf"/"infinity"/"nan", which XSD does not.
-        _ if s.bytes().any(|b| b.is_ascii_alphabetic() && b != b'e' && b != b'E') => {
+        _ if s
+            .bytes()
+            .any(|b| b.is_ascii_alphabetic() && b != b'e' && b != b'E') =>
+        {
             Err("expected a number".into())
         }
         _ => s.parse().map_err(|_| "expected a number".into()),

@@ -148,7 +148,9 @@ impl<'i> Reader<'i> {
         match self.scopes.iter().rev().find(|(_, p, _)| &**p == prefix) {
             Some((_, _, ns)) => Ok((*ns, local_at)),
             None if prefix.is_empty() || prefix == "xml" => Ok((Ns::Other, local_at)),
-            None => Err(self.error(ErrorKind::Syntax(format!("undeclared namespace prefix '{prefix}'")))),
+            None => Err(self.error(ErrorKind::Syntax(format!(
+                "undeclared namespace prefix '{prefix}'"
+            )))),
         }
     }
 
@@ -167,7 +169,8 @@ impl<'i> Reader<'i> {
             if self.scopes.len() >= self.limits.max_depth * 16 {
                 return Err(self.error(ErrorKind::Limit("too many namespace declarations".into())));
             }
-            self.scopes.push((self.depth, prefix.into(), Ns::from_uri(&uri)));
+            self.scopes
+                .push((self.depth, prefix.into(), Ns::from_uri(&uri)));
         }
         Ok(())
     }
@@ -184,10 +187,7 @@ impl<'i> Reader<'i> {
     pub fn root(&mut self) -> Result<Child<'i>> {
         match self.next_child()? {
             Some(c) => Ok(c),
-            None => Err(self.error_at(
-                self.src.len(),
-                ErrorKind::Syntax("no root element".into()),
-            )),
+            None => Err(self.error_at(self.src.len(), ErrorKind::Syntax("no root element".into()))),
         }
     }
 
@@ -223,12 +223,20 @@ impl<'i> Reader<'i> {
             match ev {
                 Event::Start(start) => {
                     let (ns, local_at) = self.enter(pos, &start)?;
-                    return Ok(Some(Child { ns, start, local_at }));
+                    return Ok(Some(Child {
+                        ns,
+                        start,
+                        local_at,
+                    }));
                 }
                 Event::Empty(start) => {
                     let (ns, local_at) = self.enter(pos, &start)?;
                     self.empty_pending = true;
-                    return Ok(Some(Child { ns, start, local_at }));
+                    return Ok(Some(Child {
+                        ns,
+                        start,
+                        local_at,
+                    }));
                 }
                 Event::End(_) => {
                     self.last_end = pos;
@@ -251,10 +259,9 @@ impl<'i> Reader<'i> {
                 Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
                 Event::DocType(_) => return Err(self.error_at(pos, ErrorKind::DocType)),
                 Event::Eof => {
-                    return Err(self.error_at(
-                        pos,
-                        ErrorKind::Syntax("unexpected end of document".into()),
-                    ))
+                    return Err(
+                        self.error_at(pos, ErrorKind::Syntax("unexpected end of document".into()))
+                    )
                 }
             }
         }
@@ -298,15 +305,16 @@ impl<'i> Reader<'i> {
                 Event::Start(_) | Event::Empty(_) => {
                     return Err(self.error_at(
                         pos,
-                        ErrorKind::UnexpectedElement("child element where text was expected".into()),
+                        ErrorKind::UnexpectedElement(
+                            "child element where text was expected".into(),
+                        ),
                     ))
                 }
                 Event::DocType(_) => return Err(self.error_at(pos, ErrorKind::DocType)),
                 Event::Decl(_) | Event::Eof => {
-                    return Err(self.error_at(
-                        pos,
-                        ErrorKind::Syntax("unexpected end of document".into()),
-                    ))
+                    return Err(
+                        self.error_at(pos, ErrorKind::Syntax("unexpected end of document".into()))
+                    )
                 }
             }
             if acc.len() > self.limits.max_text_bytes {
@@ -379,7 +387,6 @@ impl<'i> Reader<'i> {
         Ok(v)
     }
 }
-
 
 impl<'i> Reader<'i> {
     /// Read the single child of the element just entered, whatever its name:

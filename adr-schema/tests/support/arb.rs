@@ -14,10 +14,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 
 pub fn text() -> impl Strategy<Value = String> {
-    prop_oneof![
-        "[ -~]{0,16}",
-        "[a-zA-Z0-9 <>&'\"é€]{1,12}",
-    ]
+    prop_oneof!["[ -~]{0,16}", "[a-zA-Z0-9 <>&'\"é€]{1,12}",]
 }
 
 fn id_str() -> impl Strategy<Value = String> {
@@ -47,32 +44,49 @@ pub fn request_id() -> impl Strategy<Value = RequestId> {
 
 pub fn float() -> impl Strategy<Value = f64> {
     prop_oneof![
-        any::<f32>().prop_filter("finite", |f| f.is_finite()).prop_map(f64::from),
+        any::<f32>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(f64::from),
         (-100_000i32..100_000).prop_map(f64::from),
         Just(f64::INFINITY),
     ]
 }
 
 pub fn timestamp() -> impl Strategy<Value = Timestamp> {
-    (0i64..4_102_444_800, prop_oneof![Just(0u32), 0u32..1_000_000_000])
+    (
+        0i64..4_102_444_800,
+        prop_oneof![Just(0u32), 0u32..1_000_000_000],
+    )
         .prop_map(|(s, n)| chrono::Utc.timestamp_opt(s, n).unwrap())
 }
 
 pub fn duration() -> impl Strategy<Value = Duration> {
     prop_oneof![
-        (0u32..120).prop_map(|m| Duration { minutes: m, ..Duration::ZERO }),
-        (any::<bool>(), 0u32..3, 0u32..13, 0u32..40, 0u32..48, 0u32..120, 0u32..120).prop_map(
-            |(negative, years, months, days, hours, minutes, seconds)| Duration {
-                negative,
-                years,
-                months,
-                days,
-                hours,
-                minutes,
-                seconds,
-                ..Duration::ZERO
-            }
-        ),
+        (0u32..120).prop_map(|m| Duration {
+            minutes: m,
+            ..Duration::ZERO
+        }),
+        (
+            any::<bool>(),
+            0u32..3,
+            0u32..13,
+            0u32..40,
+            0u32..48,
+            0u32..120,
+            0u32..120
+        )
+            .prop_map(|(negative, years, months, days, hours, minutes, seconds)| {
+                Duration {
+                    negative,
+                    years,
+                    months,
+                    days,
+                    hours,
+                    minutes,
+                    seconds,
+                    ..Duration::ZERO
+                }
+            }),
     ]
 }
 
@@ -120,12 +134,13 @@ pub fn response_code() -> impl Strategy<Value = ResponseCode> {
 }
 
 pub fn ei_response() -> BoxedStrategy<EiResponse> {
-    (response_code(), option::of(text()), request_id()).prop_map(|(c, d, r)| EiResponse {
-        response_code: c,
-        response_description: d,
-        request_id: r,
-    })
-    .boxed()
+    (response_code(), option::of(text()), request_id())
+        .prop_map(|(c, d, r)| EiResponse {
+            response_code: c,
+            response_description: d,
+            request_id: r,
+        })
+        .boxed()
 }
 
 fn small<T: std::fmt::Debug>(s: impl Strategy<Value = T>) -> impl Strategy<Value = Vec<T>> {
@@ -134,27 +149,41 @@ fn small<T: std::fmt::Debug>(s: impl Strategy<Value = T>) -> impl Strategy<Value
 
 pub fn target() -> BoxedStrategy<EiTarget> {
     (
-        (small(text()), small(text()), small(text()), small(text()), small(text())),
+        (
+            small(text()),
+            small(text()),
+            small(text()),
+            small(text()),
+            small(text()),
+        ),
         small((text(), text()).prop_map(|(a, b)| TransportInterface {
             point_of_receipt: a,
             point_of_delivery: b,
         })),
-        (small(text()), small(text()), small(text()), small(ven_id()), small(text())),
+        (
+            small(text()),
+            small(text()),
+            small(text()),
+            small(ven_id()),
+            small(text()),
+        ),
     )
-        .prop_map(|((ap, eda, ma, pn, sdp), ti, (g, gn, res, ven, party))| EiTarget {
-            aggregated_pnodes: ap,
-            end_device_assets: eda,
-            meter_assets: ma,
-            pnodes: pn,
-            service_delivery_points: sdp,
-            transport_interfaces: ti,
-            group_ids: g,
-            group_names: gn,
-            resource_ids: res,
-            ven_ids: ven,
-            party_ids: party,
-        })
-    .boxed()
+        .prop_map(
+            |((ap, eda, ma, pn, sdp), ti, (g, gn, res, ven, party))| EiTarget {
+                aggregated_pnodes: ap,
+                end_device_assets: eda,
+                meter_assets: ma,
+                pnodes: pn,
+                service_delivery_points: sdp,
+                transport_interfaces: ti,
+                group_ids: g,
+                group_names: gn,
+                resource_ids: res,
+                ven_ids: ven,
+                party_ids: party,
+            },
+        )
+        .boxed()
 }
 
 fn unit_item() -> impl Strategy<Value = UnitItem> {
@@ -166,8 +195,14 @@ fn unit_item() -> impl Strategy<Value = UnitItem> {
 }
 
 fn power() -> impl Strategy<Value = PowerItem> {
-    (si_scale(), float(), float(), any::<bool>(), select(vec!["W", "J/s"])).prop_map(
-        |(scale, hz, v, ac, units)| PowerItem {
+    (
+        si_scale(),
+        float(),
+        float(),
+        any::<bool>(),
+        select(vec!["W", "J/s"]),
+    )
+        .prop_map(|(scale, hz, v, ac, units)| PowerItem {
             description: "RealPower".into(),
             units: units.into(),
             scale,
@@ -176,16 +211,20 @@ fn power() -> impl Strategy<Value = PowerItem> {
                 voltage: v.clamp(-1e9, 1e9).trunc(),
                 ac,
             },
-        },
-    )
+        })
 }
 
 fn currency() -> impl Strategy<Value = CurrencyItem> {
-    (currency_description(), select(vec!["USD", "EUR", "CAD"]), si_scale()).prop_map(|(d, u, s)| CurrencyItem {
-        description: d,
-        units: u.into(),
-        scale: s,
-    })
+    (
+        currency_description(),
+        select(vec!["USD", "EUR", "CAD"]),
+        si_scale(),
+    )
+        .prop_map(|(d, u, s)| CurrencyItem {
+            description: d,
+            units: u.into(),
+            scale: s,
+        })
 }
 
 pub fn item_base() -> BoxedStrategy<ItemBase> {
@@ -219,7 +258,8 @@ pub fn item_base() -> BoxedStrategy<ItemBase> {
         currency().prop_map(ItemBase::CurrencyPerKwh),
         currency().prop_map(ItemBase::CurrencyPerKw),
         currency().prop_map(ItemBase::CurrencyPerThm),
-        (temperature_unit(), si_scale()).prop_map(|(u, s)| ItemBase::Temperature(TemperatureItem { units: u, scale: s })),
+        (temperature_unit(), si_scale())
+            .prop_map(|(u, s)| ItemBase::Temperature(TemperatureItem { units: u, scale: s })),
         float().prop_map(|f| ItemBase::PulseCount(PulseCountItem { factor: f })),
         unit_item().prop_map(ItemBase::Custom),
     ]
@@ -243,18 +283,22 @@ pub fn properties() -> BoxedStrategy<Properties> {
             x_ei_ramp_up: ru,
             x_ei_recovery: rec,
         })
-    .boxed()
+        .boxed()
 }
 
 fn load_value() -> impl Strategy<Value = LoadControlValue> {
-    (option::of(float()), option::of(float()), float(), option::of(float())).prop_map(|(min, max, current, normal)| {
-        LoadControlValue {
+    (
+        option::of(float()),
+        option::of(float()),
+        float(),
+        option::of(float()),
+    )
+        .prop_map(|(min, max, current, normal)| LoadControlValue {
             min,
             max,
             current,
             normal,
-        }
-    })
+        })
 }
 
 pub fn payload_base() -> BoxedStrategy<PayloadBase> {
@@ -285,29 +329,40 @@ pub fn payload_base() -> BoxedStrategy<PayloadBase> {
 pub fn stream_payload() -> BoxedStrategy<StreamPayload> {
     prop_oneof![
         payload_base().prop_map(StreamPayload::Signal),
-        (rid(), option::of(0u32..=100), option::of(float()), payload_base(), option::of(data_quality())).prop_map(
-            |(rid, confidence, accuracy, payload, data_quality)| StreamPayload::Report(ReportPayload {
-                rid,
-                confidence,
-                accuracy,
-                payload,
-                data_quality,
-            })
-        ),
+        (
+            rid(),
+            option::of(0u32..=100),
+            option::of(float()),
+            payload_base(),
+            option::of(data_quality())
+        )
+            .prop_map(|(rid, confidence, accuracy, payload, data_quality)| {
+                StreamPayload::Report(ReportPayload {
+                    rid,
+                    confidence,
+                    accuracy,
+                    payload,
+                    data_quality,
+                })
+            }),
     ]
     .boxed()
 }
 
 pub fn interval() -> BoxedStrategy<Interval> {
-    (option::of(timestamp()), option::of(duration()), option::of(text()), vec(stream_payload(), 1..3)).prop_map(
-        |(dtstart, duration, uid, payloads)| Interval {
+    (
+        option::of(timestamp()),
+        option::of(duration()),
+        option::of(text()),
+        vec(stream_payload(), 1..3),
+    )
+        .prop_map(|(dtstart, duration, uid, payloads)| Interval {
             dtstart,
             duration,
             uid,
             payloads,
-        },
-    )
-    .boxed()
+        })
+        .boxed()
 }
 
 pub fn event_signal() -> BoxedStrategy<EventSignal> {
@@ -320,31 +375,52 @@ pub fn event_signal() -> BoxedStrategy<EventSignal> {
         option::of(item_base()),
         option::of(float()),
     )
-        .prop_map(|(intervals, target, signal_name, signal_type, signal_id, item_base, current_value)| EventSignal {
-            intervals,
-            target,
-            signal_name,
-            signal_type,
-            signal_id,
-            item_base,
-            current_value,
-        })
-    .boxed()
+        .prop_map(
+            |(intervals, target, signal_name, signal_type, signal_id, item_base, current_value)| {
+                EventSignal {
+                    intervals,
+                    target,
+                    signal_name,
+                    signal_type,
+                    signal_id,
+                    item_base,
+                    current_value,
+                }
+            },
+        )
+        .boxed()
 }
 
 pub fn baseline() -> BoxedStrategy<EventBaseline> {
-    (timestamp(), duration(), vec(interval(), 1..3), text(), small(text()), text(), option::of(item_base())).prop_map(
-        |(dtstart, duration, intervals, baseline_id, resource_ids, baseline_name, item_base)| EventBaseline {
-            dtstart,
-            duration,
-            intervals,
-            baseline_id,
-            resource_ids,
-            baseline_name,
-            item_base,
-        },
+    (
+        timestamp(),
+        duration(),
+        vec(interval(), 1..3),
+        text(),
+        small(text()),
+        text(),
+        option::of(item_base()),
     )
-    .boxed()
+        .prop_map(
+            |(
+                dtstart,
+                duration,
+                intervals,
+                baseline_id,
+                resource_ids,
+                baseline_name,
+                item_base,
+            )| EventBaseline {
+                dtstart,
+                duration,
+                intervals,
+                baseline_id,
+                resource_ids,
+                baseline_name,
+                item_base,
+            },
+        )
+        .boxed()
 }
 
 pub fn descriptor() -> BoxedStrategy<EventDescriptor> {
@@ -357,35 +433,48 @@ pub fn descriptor() -> BoxedStrategy<EventDescriptor> {
         "http://[a-z]{1,10}\\.example/[a-z]{0,8}",
         timestamp(),
         event_status(),
-        option::of(prop_oneof![Just("true".to_string()), Just("false".to_string()), text()]),
+        option::of(prop_oneof![
+            Just("true".to_string()),
+            Just("false".to_string()),
+            text()
+        ]),
         option::of(text()),
     )
-        .prop_map(|(event_id, m, mdt, mr, p, mc, created, status, test, comment)| EventDescriptor {
-            event_id,
-            modification_number: m,
-            modification_date_time: mdt,
-            modification_reason: mr,
-            priority: p,
-            market_context: mc,
-            created_date_time: created,
-            event_status: status,
-            test_event: test,
-            vtn_comment: comment,
-        })
-    .boxed()
+        .prop_map(
+            |(event_id, m, mdt, mr, p, mc, created, status, test, comment)| EventDescriptor {
+                event_id,
+                modification_number: m,
+                modification_date_time: mdt,
+                modification_reason: mr,
+                priority: p,
+                market_context: mc,
+                created_date_time: created,
+                event_status: status,
+                test_event: test,
+                vtn_comment: comment,
+            },
+        )
+        .boxed()
 }
 
 pub fn ei_event() -> BoxedStrategy<EiEvent> {
-    (descriptor(), properties(), vec(event_signal(), 1..3), option::of(baseline()), target()).prop_map(
-        |(descriptor, active_period, signals, baseline, target)| EiEvent {
-            descriptor,
-            active_period,
-            signals,
-            baseline,
-            target,
-        },
+    (
+        descriptor(),
+        properties(),
+        vec(event_signal(), 1..3),
+        option::of(baseline()),
+        target(),
     )
-    .boxed()
+        .prop_map(
+            |(descriptor, active_period, signals, baseline, target)| EiEvent {
+                descriptor,
+                active_period,
+                signals,
+                baseline,
+                target,
+            },
+        )
+        .boxed()
 }
 
 pub fn qualified_event_id() -> impl Strategy<Value = QualifiedEventId> {
@@ -404,11 +493,13 @@ pub fn report_description() -> BoxedStrategy<ReportDescription> {
         option::of(item_base()),
         reading_type(),
         option::of("http://[a-z]{1,10}\\.example/".prop_map(String::from)),
-        option::of((duration(), duration(), any::<bool>()).prop_map(|(a, b, c)| SamplingRate {
-            min_period: a,
-            max_period: b,
-            on_change: c,
-        })),
+        option::of(
+            (duration(), duration(), any::<bool>()).prop_map(|(a, b, c)| SamplingRate {
+                min_period: a,
+                max_period: b,
+                on_change: c,
+            }),
+        ),
     )
         .prop_map(|(rid, subj, src, rt, ib, read, mc, sr)| ReportDescription {
             rid,
@@ -420,7 +511,7 @@ pub fn report_description() -> BoxedStrategy<ReportDescription> {
             market_context: mc,
             sampling_rate: sr,
         })
-    .boxed()
+        .boxed()
 }
 
 pub fn oadr_report() -> BoxedStrategy<OadrReport> {
@@ -435,18 +526,22 @@ pub fn oadr_report() -> BoxedStrategy<OadrReport> {
         option::of(report_name()),
         timestamp(),
     )
-        .prop_map(|(dtstart, duration, intervals, report_id, descriptions, rrid, spec, name, created)| OadrReport {
-            dtstart,
-            duration,
-            intervals,
-            report_id,
-            descriptions,
-            report_request_id: rrid,
-            report_specifier_id: spec,
-            report_name: name,
-            created_date_time: created,
-        })
-    .boxed()
+        .prop_map(
+            |(dtstart, duration, intervals, report_id, descriptions, rrid, spec, name, created)| {
+                OadrReport {
+                    dtstart,
+                    duration,
+                    intervals,
+                    report_id,
+                    descriptions,
+                    report_request_id: rrid,
+                    report_specifier_id: spec,
+                    report_name: name,
+                    created_date_time: created,
+                }
+            },
+        )
+        .boxed()
 }
 
 pub fn report_request() -> BoxedStrategy<ReportRequest> {
@@ -457,11 +552,13 @@ pub fn report_request() -> BoxedStrategy<ReportRequest> {
         duration(),
         option::of(properties()),
         vec(
-            (rid(), option::of(item_base()), reading_type()).prop_map(|(rid, item_base, reading_type)| SpecifierPayload {
-                rid,
-                item_base,
-                reading_type,
-            }),
+            (rid(), option::of(item_base()), reading_type()).prop_map(
+                |(rid, item_base, reading_type)| SpecifierPayload {
+                    rid,
+                    item_base,
+                    reading_type,
+                },
+            ),
             1..3,
         ),
     )
@@ -475,19 +572,23 @@ pub fn report_request() -> BoxedStrategy<ReportRequest> {
                 payloads,
             },
         })
-    .boxed()
+        .boxed()
 }
 
 fn cancel_report() -> BoxedStrategy<CancelReport> {
-    (request_id(), vec(report_request_id(), 1..3), any::<bool>(), option::of(ven_id())).prop_map(|(r, ids, f, v)| {
-        CancelReport {
+    (
+        request_id(),
+        vec(report_request_id(), 1..3),
+        any::<bool>(),
+        option::of(ven_id()),
+    )
+        .prop_map(|(r, ids, f, v)| CancelReport {
             request_id: r,
             report_request_ids: ids,
             report_to_follow: f,
             ven_id: v,
-        }
-    })
-    .boxed()
+        })
+        .boxed()
 }
 
 fn key_value() -> impl Strategy<Value = KeyValue> {
@@ -497,194 +598,300 @@ fn key_value() -> impl Strategy<Value = KeyValue> {
 /// One strategy per payload type, in the XSD's `oadrSignedObject` order.
 pub fn message() -> BoxedStrategy<Message> {
     let events = prop_oneof![
-        (option::of(ei_response()), request_id(), vtn_id(), vec((ei_event(), response_required()), 0..3)).prop_map(
-            |(response, request_id, vtn_id, evs)| Message::DistributeEvent(DistributeEvent {
-                response,
-                request_id,
-                vtn_id,
-                events: evs
-                    .into_iter()
-                    .map(|(event, response_required)| OadrEvent { event, response_required })
-                    .collect(),
-            })
-        ),
+        (
+            option::of(ei_response()),
+            request_id(),
+            vtn_id(),
+            vec((ei_event(), response_required()), 0..3)
+        )
+            .prop_map(
+                |(response, request_id, vtn_id, evs)| Message::DistributeEvent(DistributeEvent {
+                    response,
+                    request_id,
+                    vtn_id,
+                    events: evs
+                        .into_iter()
+                        .map(|(event, response_required)| OadrEvent {
+                            event,
+                            response_required
+                        })
+                        .collect(),
+                })
+            ),
         (
             ei_response(),
             option::of(vec(
-                (response_code(), option::of(text()), request_id(), qualified_event_id(), opt_type()).prop_map(
-                    |(c, d, r, q, o)| EventResponse {
+                (
+                    response_code(),
+                    option::of(text()),
+                    request_id(),
+                    qualified_event_id(),
+                    opt_type()
+                )
+                    .prop_map(|(c, d, r, q, o)| EventResponse {
                         response_code: c,
                         response_description: d,
                         request_id: r,
                         qualified_event_id: q,
                         opt_type: o,
-                    }
-                ),
+                    }),
                 0..3
             )),
             ven_id()
         )
-            .prop_map(|(response, event_responses, ven_id)| Message::CreatedEvent(CreatedEvent {
-                response,
-                event_responses,
-                ven_id,
-            })),
-        (request_id(), ven_id(), option::of(any::<u32>())).prop_map(|(request_id, ven_id, reply_limit)| {
-            Message::RequestEvent(RequestEvent {
+            .prop_map(|(response, event_responses, ven_id)| Message::CreatedEvent(
+                CreatedEvent {
+                    response,
+                    event_responses,
+                    ven_id,
+                }
+            )),
+        (request_id(), ven_id(), option::of(any::<u32>())).prop_map(
+            |(request_id, ven_id, reply_limit)| {
+                Message::RequestEvent(RequestEvent {
+                    request_id,
+                    ven_id,
+                    reply_limit,
+                })
+            }
+        ),
+        (ei_response(), option::of(ven_id()))
+            .prop_map(|(response, ven_id)| Message::Response(Response { response, ven_id })),
+    ]
+    .boxed();
+    let opts = prop_oneof![
+        (request_id(), opt_id(), ven_id()).prop_map(|(request_id, opt_id, ven_id)| {
+            Message::CancelOpt(CancelOpt {
                 request_id,
+                opt_id,
                 ven_id,
-                reply_limit,
             })
         }),
-        (ei_response(), option::of(ven_id())).prop_map(|(response, ven_id)| Message::Response(Response { response, ven_id })),
-    ].boxed();
-    let opts = prop_oneof![
-        (request_id(), opt_id(), ven_id()).prop_map(|(request_id, opt_id, ven_id)| Message::CancelOpt(CancelOpt {
-            request_id,
-            opt_id,
-            ven_id
-        })),
-        (ei_response(), option::of(opt_id())).prop_map(|(response, opt_id)| Message::CanceledOpt(CanceledOpt { response, opt_id })),
+        (ei_response(), option::of(opt_id()))
+            .prop_map(|(response, opt_id)| Message::CanceledOpt(CanceledOpt { response, opt_id })),
         (
-            (opt_id(), opt_type(), opt_reason(), option::of("http://[a-z]{1,8}\\.example/".prop_map(String::from)), ven_id()),
-            (option::of(small(properties())), timestamp(), request_id(), option::of(qualified_event_id())),
+            (
+                opt_id(),
+                opt_type(),
+                opt_reason(),
+                option::of("http://[a-z]{1,8}\\.example/".prop_map(String::from)),
+                ven_id()
+            ),
+            (
+                option::of(small(properties())),
+                timestamp(),
+                request_id(),
+                option::of(qualified_event_id())
+            ),
             (target(), option::of(target())),
         )
-            .prop_map(|((opt_id, opt_type, opt_reason, mc, ven_id), (av, created, request_id, q), (target, dc))| {
-                Message::CreateOpt(CreateOpt {
-                    opt_id,
-                    opt_type,
-                    opt_reason,
-                    market_context: mc,
-                    ven_id,
-                    vavailability: av,
-                    created_date_time: created,
-                    request_id,
-                    qualified_event_id: q,
-                    target,
-                    device_class: dc,
-                })
-            }),
-        (ei_response(), opt_id()).prop_map(|(response, opt_id)| Message::CreatedOpt(CreatedOpt { response, opt_id })),
-    ].boxed();
+            .prop_map(
+                |(
+                    (opt_id, opt_type, opt_reason, mc, ven_id),
+                    (av, created, request_id, q),
+                    (target, dc),
+                )| {
+                    Message::CreateOpt(CreateOpt {
+                        opt_id,
+                        opt_type,
+                        opt_reason,
+                        market_context: mc,
+                        ven_id,
+                        vavailability: av,
+                        created_date_time: created,
+                        request_id,
+                        qualified_event_id: q,
+                        target,
+                        device_class: dc,
+                    })
+                }
+            ),
+        (ei_response(), opt_id())
+            .prop_map(|(response, opt_id)| Message::CreatedOpt(CreatedOpt { response, opt_id })),
+    ]
+    .boxed();
     let reports = prop_oneof![
         cancel_report().prop_map(Message::CancelReport),
-        (ei_response(), small(report_request_id()), option::of(ven_id())).prop_map(|(response, pending_reports, ven_id)| {
-            Message::CanceledReport(CanceledReport {
-                response,
-                pending_reports,
-                ven_id,
-            })
-        }),
-        (request_id(), vec(report_request(), 1..3), option::of(ven_id())).prop_map(|(request_id, report_requests, ven_id)| {
-            Message::CreateReport(CreateReport {
-                request_id,
-                report_requests,
-                ven_id,
-            })
-        }),
-        (ei_response(), small(report_request_id()), option::of(ven_id())).prop_map(|(response, pending_reports, ven_id)| {
-            Message::CreatedReport(CreatedReport {
-                response,
-                pending_reports,
-                ven_id,
-            })
-        }),
-        (request_id(), small(oadr_report()), option::of(ven_id()), option::of(report_request_id())).prop_map(
-            |(request_id, reports, ven_id, report_request_id)| Message::RegisterReport(RegisterReport {
-                request_id,
-                reports,
-                ven_id,
-                report_request_id,
-            })
-        ),
-        (ei_response(), small(report_request()), option::of(ven_id())).prop_map(|(response, report_requests, ven_id)| {
-            Message::RegisteredReport(RegisteredReport {
-                response,
-                report_requests,
-                ven_id,
-            })
-        }),
-        (request_id(), small(oadr_report()), option::of(ven_id())).prop_map(|(request_id, reports, ven_id)| {
-            Message::UpdateReport(UpdateReport {
-                request_id,
-                reports,
-                ven_id,
-            })
-        }),
-        (ei_response(), option::of(cancel_report()), option::of(ven_id())).prop_map(|(response, cancel_report, ven_id)| {
-            Message::UpdatedReport(UpdatedReport {
-                response,
-                cancel_report,
-                ven_id,
-            })
-        }),
-    ].boxed();
-    let registration = prop_oneof![
-        (request_id(), registration_id(), option::of(ven_id())).prop_map(|(request_id, registration_id, ven_id)| {
-            Message::CancelPartyRegistration(CancelPartyRegistration {
-                request_id,
-                registration_id,
-                ven_id,
-            })
-        }),
-        (ei_response(), option::of(registration_id()), option::of(ven_id())).prop_map(|(response, registration_id, ven_id)| {
-            Message::CanceledPartyRegistration(CanceledPartyRegistration {
-                response,
-                registration_id,
-                ven_id,
-            })
-        }),
         (
-            (request_id(), option::of(registration_id()), option::of(ven_id()), profile_name(), transport_name()),
-            (option::of(text()), any::<bool>(), any::<bool>(), option::of(text()), option::of(any::<bool>())),
+            ei_response(),
+            small(report_request_id()),
+            option::of(ven_id())
         )
-            .prop_map(|((request_id, reg, ven, profile, transport), (addr, ro, sig, name, pull))| {
-                Message::CreatePartyRegistration(CreatePartyRegistration {
-                    request_id,
-                    registration_id: reg,
-                    ven_id: ven,
-                    profile_name: profile,
-                    transport_name: transport,
-                    transport_address: addr,
-                    report_only: ro,
-                    xml_signature: sig,
-                    ven_name: name,
-                    http_pull_model: pull,
+            .prop_map(|(response, pending_reports, ven_id)| {
+                Message::CanceledReport(CanceledReport {
+                    response,
+                    pending_reports,
+                    ven_id,
                 })
             }),
         (
-            (ei_response(), option::of(registration_id()), option::of(ven_id()), vtn_id()),
+            request_id(),
+            vec(report_request(), 1..3),
+            option::of(ven_id())
+        )
+            .prop_map(|(request_id, report_requests, ven_id)| {
+                Message::CreateReport(CreateReport {
+                    request_id,
+                    report_requests,
+                    ven_id,
+                })
+            }),
+        (
+            ei_response(),
+            small(report_request_id()),
+            option::of(ven_id())
+        )
+            .prop_map(|(response, pending_reports, ven_id)| {
+                Message::CreatedReport(CreatedReport {
+                    response,
+                    pending_reports,
+                    ven_id,
+                })
+            }),
+        (
+            request_id(),
+            small(oadr_report()),
+            option::of(ven_id()),
+            option::of(report_request_id())
+        )
+            .prop_map(|(request_id, reports, ven_id, report_request_id)| {
+                Message::RegisterReport(RegisterReport {
+                    request_id,
+                    reports,
+                    ven_id,
+                    report_request_id,
+                })
+            }),
+        (ei_response(), small(report_request()), option::of(ven_id())).prop_map(
+            |(response, report_requests, ven_id)| {
+                Message::RegisteredReport(RegisteredReport {
+                    response,
+                    report_requests,
+                    ven_id,
+                })
+            }
+        ),
+        (request_id(), small(oadr_report()), option::of(ven_id())).prop_map(
+            |(request_id, reports, ven_id)| {
+                Message::UpdateReport(UpdateReport {
+                    request_id,
+                    reports,
+                    ven_id,
+                })
+            }
+        ),
+        (
+            ei_response(),
+            option::of(cancel_report()),
+            option::of(ven_id())
+        )
+            .prop_map(|(response, cancel_report, ven_id)| {
+                Message::UpdatedReport(UpdatedReport {
+                    response,
+                    cancel_report,
+                    ven_id,
+                })
+            }),
+    ]
+    .boxed();
+    let registration = prop_oneof![
+        (request_id(), registration_id(), option::of(ven_id())).prop_map(
+            |(request_id, registration_id, ven_id)| {
+                Message::CancelPartyRegistration(CancelPartyRegistration {
+                    request_id,
+                    registration_id,
+                    ven_id,
+                })
+            }
+        ),
+        (
+            ei_response(),
+            option::of(registration_id()),
+            option::of(ven_id())
+        )
+            .prop_map(|(response, registration_id, ven_id)| {
+                Message::CanceledPartyRegistration(CanceledPartyRegistration {
+                    response,
+                    registration_id,
+                    ven_id,
+                })
+            }),
+        (
+            (
+                request_id(),
+                option::of(registration_id()),
+                option::of(ven_id()),
+                profile_name(),
+                transport_name()
+            ),
+            (
+                option::of(text()),
+                any::<bool>(),
+                any::<bool>(),
+                option::of(text()),
+                option::of(any::<bool>())
+            ),
+        )
+            .prop_map(
+                |((request_id, reg, ven, profile, transport), (addr, ro, sig, name, pull))| {
+                    Message::CreatePartyRegistration(CreatePartyRegistration {
+                        request_id,
+                        registration_id: reg,
+                        ven_id: ven,
+                        profile_name: profile,
+                        transport_name: transport,
+                        transport_address: addr,
+                        report_only: ro,
+                        xml_signature: sig,
+                        ven_name: name,
+                        http_pull_model: pull,
+                    })
+                }
+            ),
+        (
+            (
+                ei_response(),
+                option::of(registration_id()),
+                option::of(ven_id()),
+                vtn_id()
+            ),
             vec(
-                (profile_name(), vec(transport_name(), 1..3)).prop_map(|(profile_name, transports)| Profile {
-                    profile_name,
-                    transports
-                }),
+                (profile_name(), vec(transport_name(), 1..3)).prop_map(
+                    |(profile_name, transports)| Profile {
+                        profile_name,
+                        transports
+                    }
+                ),
                 1..3
             ),
             option::of(duration()),
-            option::of(small((service_name(), vec(key_value(), 1..3)).prop_map(|(service_name, info)| ServiceInfo {
-                service_name,
-                info
-            }))),
-            option::of(small((text(), small(key_value())).prop_map(|(name, info)| Extension { name, info }))),
+            option::of(small((service_name(), vec(key_value(), 1..3)).prop_map(
+                |(service_name, info)| ServiceInfo { service_name, info }
+            ))),
+            option::of(small(
+                (text(), small(key_value())).prop_map(|(name, info)| Extension { name, info })
+            )),
         )
-            .prop_map(|((response, reg, ven, vtn), profiles, poll_freq, ssi, ext)| {
-                Message::CreatedPartyRegistration(CreatedPartyRegistration {
-                    response,
-                    registration_id: reg,
-                    ven_id: ven,
-                    vtn_id: vtn,
-                    profiles,
-                    poll_freq,
-                    service_specific_info: ssi,
-                    extensions: ext,
-                })
-            }),
-        ven_id().prop_map(|ven_id| Message::RequestReregistration(RequestReregistration { ven_id })),
-        request_id().prop_map(|request_id| Message::QueryRegistration(QueryRegistration { request_id })),
+            .prop_map(
+                |((response, reg, ven, vtn), profiles, poll_freq, ssi, ext)| {
+                    Message::CreatedPartyRegistration(CreatedPartyRegistration {
+                        response,
+                        registration_id: reg,
+                        ven_id: ven,
+                        vtn_id: vtn,
+                        profiles,
+                        poll_freq,
+                        service_specific_info: ssi,
+                        extensions: ext,
+                    })
+                }
+            ),
+        ven_id()
+            .prop_map(|ven_id| Message::RequestReregistration(RequestReregistration { ven_id })),
+        request_id()
+            .prop_map(|request_id| Message::QueryRegistration(QueryRegistration { request_id })),
         ven_id().prop_map(|ven_id| Message::Poll(Poll { ven_id })),
-    ].boxed();
-    prop_oneof![4 => events, 4 => opts, 8 => reports, 7 => registration]
-    .boxed()
+    ]
+    .boxed();
+    prop_oneof![4 => events, 4 => opts, 8 => reports, 7 => registration].boxed()
 }

@@ -1,0 +1,9 @@
+DROP TABLE pending_messages;
+DROP TABLE readings;
+DROP TABLE report_requests;
+DROP TABLE report_registrations;
+DROP TABLE opts;
+DROP TABLE event_responses;
+DROP TABLE event_versions;
+DROP TABLE events;
+DROP TABLE vens;

@@ -1,0 +1,98 @@
+//! The crate's one error type, mapped to OpenADR response codes (and admin
+//! API HTTP statuses) in one place each.
+
+use actix_web::http::StatusCode;
+use adr_schema::ResponseCode;
+
+#[derive(Debug, thiserror::Error)]
+pub enum VtnError {
+    /// The body is not a readable OpenADR message.
+    #[error("invalid message: {0}")]
+    Xml(#[from] adr_schema::Error),
+    #[error("request body too large (at most {0} bytes)")]
+    TooLarge(usize),
+    #[error("{0}")]
+    InvalidData(String),
+    #[error("{0} is not served by the {1} service")]
+    WrongService(&'static str, &'static str),
+    #[error("VEN {0} is not registered")]
+    NotRegistered(String),
+    #[error("invalid ID: {0}")]
+    InvalidId(String),
+    #[error("out of sequence: {0}")]
+    OutOfSequence(String),
+    #[error("not allowed: {0}")]
+    NotAllowed(String),
+    #[error("report not supported: {0}")]
+    ReportNotSupported(String),
+    /// Admin API: no such object.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// Admin API: missing or wrong bearer token.
+    #[error("missing or invalid bearer token")]
+    Unauthorized,
+    #[error("storage error: {0}")]
+    Store(String),
+}
+
+impl VtnError {
+    /// The OpenADR response code for this error (the only place that decides it).
+    pub fn response_code(&self) -> ResponseCode {
+        match self {
+            VtnError::Xml(_) | VtnError::TooLarge(_) | VtnError::InvalidData(_) => {
+                ResponseCode::INVALID_DATA
+            }
+            VtnError::WrongService(..) => ResponseCode::NOT_RECOGNIZED,
+            VtnError::NotRegistered(_) | VtnError::Unauthorized => {
+                ResponseCode::NOT_REGISTERED_OR_AUTHORIZED
+            }
+            VtnError::InvalidId(_) | VtnError::NotFound(_) => ResponseCode::INVALID_ID,
+            VtnError::OutOfSequence(_) => ResponseCode::OUT_OF_SEQUENCE,
+            VtnError::NotAllowed(_) => ResponseCode::NOT_ALLOWED,
+            VtnError::ReportNotSupported(_) => ResponseCode::REPORT_NOT_SUPPORTED,
+            VtnError::Store(_) => ResponseCode::DEPLOYMENT_ERROR,
+        }
+    }
+
+    /// The HTTP status of this error on the JSON admin API.
+    pub fn http_status(&self) -> StatusCode {
+        match self {
+            VtnError::NotFound(_) => StatusCode::NOT_FOUND,
+            VtnError::Unauthorized => StatusCode::UNAUTHORIZED,
+            VtnError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            VtnError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            VtnError::OutOfSequence(_) | VtnError::NotAllowed(_) => StatusCode::CONFLICT,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    pub fn data(msg: impl Into<String>) -> Self {
+        VtnError::InvalidData(msg.into())
+    }
+}
+
+impl From<diesel::result::Error> for VtnError {
+    fn from(e: diesel::result::Error) -> Self {
+        VtnError::Store(e.to_string())
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for VtnError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        VtnError::Store(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for VtnError {
+    fn from(e: serde_json::Error) -> Self {
+        VtnError::Store(format!("json: {e}"))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for VtnError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        VtnError::Store(e.to_string())
+    }
+}
+
+pub type Result<T, E = VtnError> = std::result::Result<T, E>;

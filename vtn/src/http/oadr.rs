@@ -1,0 +1,153 @@
+//! `POST /OpenADR2/Simple/2.0b/{EiRegisterParty,EiEvent,EiReport,EiOpt,OadrPoll}`.
+//!
+//! Every answer is a valid OpenADR payload with HTTP 200, errors included
+//! (an unknown service path is a plain 404). The body is read with a bound.
+
+use std::sync::atomic::Ordering;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use adr_schema::Message;
+use futures_util_lite::next_chunk;
+
+use crate::error::VtnError;
+use crate::program::service::{self, Effects, Service};
+use crate::state::AppState;
+
+fn xml(body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/xml")
+        .body(body)
+}
+
+pub async fn method_not_allowed() -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, "POST"))
+        .body("OpenADR services accept POST only\n")
+}
+
+/// Read the body, at most `limit` bytes.
+async fn read_bounded(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<web::Bytes, VtnError> {
+    if let Some(n) = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        if n > limit {
+            return Err(VtnError::TooLarge(limit));
+        }
+    }
+    let mut buf = web::BytesMut::new();
+    while let Some(chunk) = next_chunk(&mut payload).await {
+        let chunk = chunk.map_err(|e| VtnError::data(format!("reading the request body: {e}")))?;
+        if buf.len() + chunk.len() > limit {
+            return Err(VtnError::TooLarge(limit));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+pub async fn service(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    st: web::Data<AppState>,
+) -> HttpResponse {
+    let Some(svc) = Service::from_name(&path) else {
+        return HttpResponse::NotFound().body(format!("no OpenADR service {:?}\n", path.as_str()));
+    };
+    let body = match read_bounded(&req, payload, st.settings.body_limit).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(service = svc.name(), error = %e, "refused request body");
+            return xml(service::error_reply(&st.settings, None, &e).to_xml());
+        }
+    };
+    let msg = match Message::from_slice(&body) {
+        Ok(m) => m,
+        Err(e) => {
+            let e = VtnError::from(e);
+            tracing::warn!(service = svc.name(), error = %e, "unreadable message");
+            return xml(service::error_reply(&st.settings, None, &e).to_xml());
+        }
+    };
+    // Hot path: a registered VEN with nothing queued gets its answer from memory.
+    if let (Service::OadrPoll, Message::Poll(p)) = (svc, &msg) {
+        if let Some(e) = st.registry.get(p.ven_id.as_str()) {
+            if e.is_registered() && e.pending.load(Ordering::Relaxed) <= 0 {
+                e.last_contact
+                    .fetch_max(crate::clock::to_ms(st.clock.now()), Ordering::Relaxed);
+                return xml(st.empty_poll(p.ven_id.as_str()));
+            }
+        } else {
+            let e = VtnError::NotRegistered(p.ven_id.to_string());
+            return xml(service::error_reply(&st.settings, Some(&msg), &e).to_xml());
+        }
+    }
+    xml(dispatch(&st, svc, msg).await)
+}
+
+/// Handle one parsed message through the store (used by the HTTP handler and the push worker).
+pub async fn dispatch(st: &AppState, svc: Service, msg: Message) -> String {
+    let name = msg.name();
+    let res = {
+        let st2 = st.clone();
+        actix_web::web::block(move || {
+            let mut fx = Effects::default();
+            let out = (|| {
+                let mut c = st2.pool.get()?;
+                let ctx = service::Ctx {
+                    settings: &st2.settings,
+                    now: st2.clock.now(),
+                    peer_fingerprint: None,
+                };
+                service::handle(&mut c, &ctx, svc, &msg, &mut fx)
+            })();
+            match out {
+                Ok(reply) => {
+                    st2.apply(fx);
+                    Ok(reply.into_xml())
+                }
+                Err(e) => Err(Box::new((e, msg))),
+            }
+        })
+        .await
+    };
+    match res {
+        Ok(Ok(xml)) => {
+            tracing::debug!(service = svc.name(), message = name, "handled");
+            xml
+        }
+        Ok(Err(b)) => {
+            let (e, msg) = *b;
+            tracing::warn!(service = svc.name(), message = name, code = e.response_code().0, error = %e, "refused");
+            service::error_reply(&st.settings, Some(&msg), &e).to_xml()
+        }
+        Err(e) => {
+            let e = VtnError::from(e);
+            tracing::error!(service = svc.name(), message = name, error = %e, "handler failed");
+            service::error_reply(&st.settings, None, &e).to_xml()
+        }
+    }
+}
+
+/// `StreamExt::next` without the futures crate.
+mod futures_util_lite {
+    use std::future::poll_fn;
+    use std::pin::Pin;
+
+    use actix_web::web::{self, Bytes};
+    use futures_core::Stream;
+
+    pub async fn next_chunk(
+        p: &mut web::Payload,
+    ) -> Option<Result<Bytes, actix_web::error::PayloadError>> {
+        poll_fn(|cx| Pin::new(&mut *p).poll_next(cx)).await
+    }
+}

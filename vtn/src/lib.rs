@@ -1,0 +1,27 @@
+//! OpenADR 2.0b Virtual Top Node.
+//!
+//! - [`program`]: the VTN's protocol logic as plain functions (parsed message
+//!   plus `now` in, answer and storage changes out), no sockets.
+//! - [`store`]: diesel/SQLite storage as plain functions over a connection.
+//! - [`http`]: the five OpenADR services and the JSON admin API on actix-web.
+//! - [`jobs`]: timed work (event status transitions, report deadlines, clean-up).
+//! - [`client`]: the admin API client behind the `vtn` CLI subcommands.
+#![forbid(unsafe_code)]
+#![recursion_limit = "512"]
+
+pub mod client;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod jobs;
+pub mod program;
+pub mod push;
+pub mod registry;
+pub mod state;
+pub mod store;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::Settings;
+pub use error::VtnError;
+pub use state::AppState;

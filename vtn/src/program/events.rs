@@ -1,0 +1,458 @@
+//! Events: what an operator asks for ([`EventSpec`]), how it becomes an
+//! `ei:eiEvent`, which VENs it concerns, and its status over time.
+
+use adr_schema::{
+    CurrencyDescription, CurrencyItem, Duration, EiEvent, EiTarget, EventDescriptor, EventId,
+    EventSignal, EventStatus, Interval, ItemBase, OadrEvent, PayloadBase, Properties,
+    ResponseRequired, SiScale, SignalName, SignalType, StreamPayload, Timestamp, Tolerance, VenId,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, VtnError};
+
+/// Who an event (or a signal) is for. A VEN is concerned when it matches any
+/// listed venID, groupID, resourceID or partyID. An empty target means every
+/// registered VEN (a broadcast).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TargetSpec {
+    pub ven_ids: Vec<String>,
+    pub group_ids: Vec<String>,
+    pub resource_ids: Vec<String>,
+    pub party_ids: Vec<String>,
+}
+
+impl TargetSpec {
+    pub fn is_empty(&self) -> bool {
+        self.ven_ids.is_empty()
+            && self.group_ids.is_empty()
+            && self.resource_ids.is_empty()
+            && self.party_ids.is_empty()
+    }
+
+    pub fn to_ei(&self) -> Result<EiTarget> {
+        Ok(EiTarget {
+            group_ids: self.group_ids.clone(),
+            resource_ids: self.resource_ids.clone(),
+            ven_ids: self
+                .ven_ids
+                .iter()
+                .map(VenId::new)
+                .collect::<Result<_, _>>()
+                .map_err(|e| VtnError::data(e.to_string()))?,
+            party_ids: self.party_ids.clone(),
+            ..Default::default()
+        })
+    }
+
+    pub fn matches(&self, ven: &VenProfile) -> bool {
+        if self.is_empty() {
+            return true;
+        }
+        self.ven_ids.contains(&ven.ven_id)
+            || self.group_ids.iter().any(|g| ven.groups.contains(g))
+            || self.resource_ids.iter().any(|r| ven.resources.contains(r))
+            || ven
+                .party_id
+                .as_ref()
+                .is_some_and(|p| self.party_ids.contains(p))
+    }
+}
+
+/// The facts about a VEN that targeting looks at.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct VenProfile {
+    pub ven_id: String,
+    pub ven_name: Option<String>,
+    pub groups: Vec<String>,
+    pub resources: Vec<String>,
+    pub party_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IntervalSpec {
+    /// xs:duration.
+    pub duration: String,
+    pub value: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SignalSpec {
+    #[serde(default = "default_signal_name")]
+    pub signal_name: String,
+    #[serde(default = "default_signal_type")]
+    pub signal_type: String,
+    #[serde(default)]
+    pub signal_id: Option<String>,
+    pub intervals: Vec<IntervalSpec>,
+    #[serde(default)]
+    pub current_value: Option<f64>,
+    /// ISO 4217 code for price signals (written as currencyPerKWh).
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub target: Option<TargetSpec>,
+}
+
+fn default_signal_name() -> String {
+    "SIMPLE".into()
+}
+fn default_signal_type() -> String {
+    "level".into()
+}
+
+/// One version of an event as the operator defined it. The envelope
+/// (eventID, modificationNumber, dates, status) is added by the VTN.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventSpec {
+    pub dtstart: Timestamp,
+    /// xs:duration of the active period.
+    pub duration: String,
+    pub signals: Vec<SignalSpec>,
+    #[serde(default)]
+    pub targets: TargetSpec,
+    pub market_context: String,
+    #[serde(default)]
+    pub priority: Option<u32>,
+    #[serde(default)]
+    pub test_event: bool,
+    #[serde(default)]
+    pub vtn_comment: Option<String>,
+    #[serde(default = "default_true")]
+    pub response_required: bool,
+    /// x-eiRampUp, x-eiRecovery, x-eiNotification, tolerance/startafter.
+    #[serde(default)]
+    pub ramp_up: Option<String>,
+    #[serde(default)]
+    pub recovery: Option<String>,
+    #[serde(default)]
+    pub notification: Option<String>,
+    #[serde(default)]
+    pub start_after: Option<String>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn parse_dur(field: &str, s: &str) -> Result<Duration> {
+    s.parse::<Duration>()
+        .map_err(|e| VtnError::data(format!("{field}: {s:?}: {e}")))
+}
+
+fn parse_opt(field: &str, s: &Option<String>) -> Result<Option<Duration>> {
+    s.as_deref().map(|s| parse_dur(field, s)).transpose()
+}
+
+impl EventSpec {
+    /// Check everything that could make a bad `ei:eiEvent`.
+    pub fn validate(&self) -> Result<()> {
+        let d = parse_dur("duration", &self.duration)?;
+        if d.negative {
+            return Err(VtnError::data("duration must not be negative"));
+        }
+        if self.signals.is_empty() {
+            return Err(VtnError::data("an event needs at least one signal"));
+        }
+        if self.market_context.trim().is_empty() {
+            return Err(VtnError::data("market_context must not be empty"));
+        }
+        for s in &self.signals {
+            s.signal_name
+                .parse::<SignalName>()
+                .map_err(|e| VtnError::data(format!("signal_name {:?}: {e}", s.signal_name)))?;
+            s.signal_type
+                .parse::<SignalType>()
+                .map_err(|e| VtnError::data(format!("signal_type {:?}: {e}", s.signal_type)))?;
+            if s.intervals.is_empty() {
+                return Err(VtnError::data("a signal needs at least one interval"));
+            }
+            for i in &s.intervals {
+                parse_dur("interval duration", &i.duration)?;
+                if !i.value.is_finite() {
+                    return Err(VtnError::data("interval values must be finite numbers"));
+                }
+            }
+            if let Some(t) = &s.target {
+                t.to_ei()?;
+            }
+        }
+        self.targets.to_ei()?;
+        parse_opt("ramp_up", &self.ramp_up)?;
+        parse_opt("recovery", &self.recovery)?;
+        parse_opt("notification", &self.notification)?;
+        parse_opt("start_after", &self.start_after)?;
+        Ok(())
+    }
+
+    pub fn duration(&self) -> Duration {
+        self.duration.parse().unwrap_or_default()
+    }
+
+    /// End of the active period. A zero duration means open-ended (until cancelled).
+    pub fn end(&self) -> Timestamp {
+        let d = self.duration();
+        if d.is_zero() {
+            chrono::DateTime::<chrono::Utc>::MAX_UTC
+        } else {
+            self.dtstart + d.to_chrono()
+        }
+    }
+
+    /// Does this version concern the VEN (event target or any signal target)?
+    pub fn concerns(&self, ven: &VenProfile) -> bool {
+        self.targets.matches(ven)
+            || self.signals.iter().any(|s| {
+                s.target
+                    .as_ref()
+                    .is_some_and(|t| !t.is_empty() && t.matches(ven))
+            })
+    }
+
+    /// The status at `now`: cancelled wins, then completed, active, near, far.
+    /// `near` starts `x-eiRampUp` (or else `near_window`) before dtstart.
+    pub fn status_at(&self, cancelled: bool, now: Timestamp, near_window: Duration) -> EventStatus {
+        if cancelled {
+            return EventStatus::Cancelled;
+        }
+        if now >= self.end() {
+            return EventStatus::Completed;
+        }
+        if now >= self.dtstart {
+            return EventStatus::Active;
+        }
+        let near = parse_opt("ramp_up", &self.ramp_up)
+            .ok()
+            .flatten()
+            .filter(|d| !d.is_zero())
+            .unwrap_or(near_window);
+        if now >= self.dtstart - near.to_chrono() {
+            EventStatus::Near
+        } else {
+            EventStatus::Far
+        }
+    }
+}
+
+/// The server-owned envelope around an [`EventSpec`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredEvent {
+    pub event_id: String,
+    pub modification_number: u32,
+    pub created_at: Timestamp,
+    pub modified_at: Timestamp,
+    pub cancelled: bool,
+    pub modification_reason: Option<String>,
+    pub spec: EventSpec,
+}
+
+impl StoredEvent {
+    /// The `oadr:oadrEvent` for this version at `now`.
+    pub fn to_oadr(&self, now: Timestamp, near_window: Duration) -> Result<OadrEvent> {
+        let s = &self.spec;
+        let mut props = Properties::new(s.dtstart, s.duration());
+        props.x_ei_ramp_up = parse_opt("ramp_up", &s.ramp_up)?;
+        props.x_ei_recovery = parse_opt("recovery", &s.recovery)?;
+        props.x_ei_notification = parse_opt("notification", &s.notification)?;
+        if let Some(a) = parse_opt("start_after", &s.start_after)? {
+            props.tolerance = Some(Tolerance {
+                startafter: Some(a),
+            });
+        }
+        let mut signals = Vec::with_capacity(s.signals.len());
+        for (n, sig) in s.signals.iter().enumerate() {
+            let mut start = s.dtstart;
+            let mut intervals = Vec::with_capacity(sig.intervals.len());
+            for (i, iv) in sig.intervals.iter().enumerate() {
+                let d = parse_dur("interval duration", &iv.duration)?;
+                intervals.push(Interval {
+                    dtstart: None,
+                    duration: Some(d),
+                    uid: Some(i.to_string()),
+                    payloads: vec![StreamPayload::Signal(PayloadBase::Float(iv.value))],
+                });
+                start += d.to_chrono();
+            }
+            let _ = start;
+            let item_base = sig.currency.as_ref().map(|c| {
+                ItemBase::CurrencyPerKwh(CurrencyItem {
+                    description: CurrencyDescription::CurrencyPerKwh,
+                    units: c.clone(),
+                    scale: SiScale::None,
+                })
+            });
+            signals.push(EventSignal {
+                intervals,
+                target: sig
+                    .target
+                    .as_ref()
+                    .filter(|t| !t.is_empty())
+                    .map(|t| t.to_ei())
+                    .transpose()?,
+                signal_name: sig.signal_name.parse().map_err(VtnError::data)?,
+                signal_type: sig.signal_type.parse().map_err(VtnError::data)?,
+                signal_id: sig
+                    .signal_id
+                    .clone()
+                    .unwrap_or_else(|| format!("{}-{n}", self.event_id)),
+                item_base,
+                current_value: Some(current_value(sig, s.dtstart, now, self.cancelled)),
+            });
+        }
+        Ok(OadrEvent {
+            event: EiEvent {
+                descriptor: EventDescriptor {
+                    event_id: EventId::new(self.event_id.clone())
+                        .map_err(|e| VtnError::data(e.to_string()))?,
+                    modification_number: self.modification_number,
+                    modification_date_time: Some(self.modified_at),
+                    modification_reason: self.modification_reason.clone(),
+                    priority: s.priority,
+                    market_context: s.market_context.clone(),
+                    created_date_time: self.created_at,
+                    event_status: s.status_at(self.cancelled, now, near_window),
+                    test_event: Some(s.test_event.to_string()),
+                    vtn_comment: s.vtn_comment.clone(),
+                },
+                active_period: props,
+                signals,
+                baseline: None,
+                target: s.targets.to_ei()?,
+            },
+            response_required: if s.response_required {
+                ResponseRequired::Always
+            } else {
+                ResponseRequired::Never
+            },
+        })
+    }
+}
+
+/// The value of the interval in force at `now` (0 outside the event, as the
+/// 2.0b profile asks of `currentValue`).
+pub fn current_value(sig: &SignalSpec, dtstart: Timestamp, now: Timestamp, cancelled: bool) -> f64 {
+    if cancelled || now < dtstart {
+        return 0.0;
+    }
+    let mut start = dtstart;
+    for iv in &sig.intervals {
+        let d = iv
+            .duration
+            .parse::<Duration>()
+            .unwrap_or_default()
+            .to_chrono();
+        if now < start + d {
+            return iv.value;
+        }
+        start += d;
+    }
+    0.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn spec(start: Timestamp) -> EventSpec {
+        EventSpec {
+            dtstart: start,
+            duration: "PT30M".into(),
+            signals: vec![SignalSpec {
+                signal_name: "SIMPLE".into(),
+                signal_type: "level".into(),
+                signal_id: None,
+                intervals: vec![
+                    IntervalSpec {
+                        duration: "PT10M".into(),
+                        value: 1.0,
+                    },
+                    IntervalSpec {
+                        duration: "PT20M".into(),
+                        value: 2.0,
+                    },
+                ],
+                current_value: None,
+                currency: None,
+                target: None,
+            }],
+            targets: TargetSpec {
+                group_ids: vec!["north".into()],
+                ..Default::default()
+            },
+            market_context: "http://MarketContext1".into(),
+            priority: Some(1),
+            test_event: false,
+            vtn_comment: None,
+            response_required: true,
+            ramp_up: Some("PT5M".into()),
+            recovery: None,
+            notification: None,
+            start_after: None,
+        }
+    }
+
+    #[test]
+    fn status_follows_the_clock() {
+        let t0 = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        let s = spec(t0);
+        let nw = Duration::minutes(15);
+        let m = chrono::Duration::minutes;
+        assert_eq!(s.status_at(false, t0 - m(60), nw), EventStatus::Far);
+        assert_eq!(s.status_at(false, t0 - m(6), nw), EventStatus::Far);
+        assert_eq!(s.status_at(false, t0 - m(5), nw), EventStatus::Near);
+        assert_eq!(s.status_at(false, t0, nw), EventStatus::Active);
+        assert_eq!(s.status_at(false, t0 + m(29), nw), EventStatus::Active);
+        assert_eq!(s.status_at(false, t0 + m(30), nw), EventStatus::Completed);
+        assert_eq!(s.status_at(true, t0 + m(1), nw), EventStatus::Cancelled);
+        assert_eq!(current_value(&s.signals[0], t0, t0 + m(15), false), 2.0);
+        assert_eq!(current_value(&s.signals[0], t0, t0 + m(5), false), 1.0);
+        assert_eq!(current_value(&s.signals[0], t0, t0 - m(5), false), 0.0);
+    }
+
+    #[test]
+    fn targets_match_by_ven_group_resource_or_party() {
+        let ven = VenProfile {
+            ven_id: "V1".into(),
+            ven_name: Some("ven1".into()),
+            groups: vec!["north".into()],
+            resources: vec!["meter-1".into()],
+            party_id: Some("P1".into()),
+        };
+        let t = |f: fn(&mut TargetSpec)| {
+            let mut t = TargetSpec::default();
+            f(&mut t);
+            t
+        };
+        assert!(t(|t| t.ven_ids = vec!["V1".into()]).matches(&ven));
+        assert!(t(|t| t.group_ids = vec!["north".into()]).matches(&ven));
+        assert!(t(|t| t.resource_ids = vec!["meter-1".into()]).matches(&ven));
+        assert!(t(|t| t.party_ids = vec!["P1".into()]).matches(&ven));
+        assert!(!t(|t| t.ven_ids = vec!["V2".into()]).matches(&ven));
+        assert!(TargetSpec::default().matches(&ven));
+    }
+
+    #[test]
+    fn event_writes_valid_oadr() {
+        let t0 = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        let ev = StoredEvent {
+            event_id: "E1".into(),
+            modification_number: 2,
+            created_at: t0,
+            modified_at: t0,
+            cancelled: false,
+            modification_reason: Some("level change".into()),
+            spec: spec(t0),
+        };
+        let o = ev
+            .to_oadr(t0 + chrono::Duration::minutes(1), Duration::minutes(15))
+            .unwrap();
+        assert_eq!(o.event.descriptor.event_status, EventStatus::Active);
+        assert_eq!(o.event.signals[0].intervals.len(), 2);
+        assert_eq!(o.event.signals[0].current_value, Some(1.0));
+        assert_eq!(
+            o.event.active_period.x_ei_ramp_up,
+            Some(Duration::minutes(5))
+        );
+    }
+}

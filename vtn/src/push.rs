@@ -1,0 +1,116 @@
+//! Push delivery: for VENs registered with `oadrHttpPullModel = false`, queued
+//! messages are POSTed to `{oadrTransportAddress}/{service}` (the address is
+//! the VEN's base, e.g. `http://ven:8081/OpenADR2/Simple/2.0b`). A message
+//! leaves the queue only after an HTTP 200; the VEN's answer in that response
+//! (oadrCreatedEvent, oadrCreatedReport, ...) is handled as if it had been
+//! posted to us. Failures are retried by the housekeeping job.
+
+use adr_schema::Message;
+use tokio::sync::mpsc;
+
+use crate::http::oadr::dispatch;
+use crate::program::service::{self, Effects, Service};
+use crate::state::AppState;
+use crate::store;
+
+/// Spawn the worker; returns the state with its sender installed.
+pub fn spawn(mut st: AppState) -> AppState {
+    let (tx, mut rx) = mpsc::unbounded_channel::<String>();
+    st.push = Some(tx);
+    let worker = st.clone();
+    tokio::spawn(async move {
+        let client = match reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+        {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %e, "push disabled: no HTTP client");
+                return;
+            }
+        };
+        while let Some(ven) = rx.recv().await {
+            if let Err(e) = drain(&worker, &client, &ven).await {
+                tracing::warn!(ven_id = %ven, error = %e, "push failed; will retry");
+            }
+        }
+    });
+    st
+}
+
+async fn drain(st: &AppState, client: &reqwest::Client, ven: &str) -> anyhow::Result<()> {
+    for _ in 0..100 {
+        let v = ven.to_string();
+        // Peek the next message (render a distribute now), without removing it.
+        let next = st
+            .db(move |c, ctx| {
+                let Some(row) = store::find_ven(c, &v)? else {
+                    return Ok(None);
+                };
+                let Some(addr) = row.push_address().filter(|_| row.registration_id.is_some())
+                else {
+                    return Ok(None);
+                };
+                let Some(p) = store::first_pending(c, &v)? else {
+                    return Ok(None);
+                };
+                let body = if p.kind == service::KIND_DISTRIBUTE {
+                    Message::DistributeEvent(service::distribute_for(
+                        c,
+                        ctx,
+                        &row.profile(),
+                        None,
+                        None,
+                    )?)
+                    .to_xml()
+                } else {
+                    p.body.clone()
+                };
+                Ok(Some((addr, p, body)))
+            })
+            .await?;
+        let Some((addr, p, body)) = next else {
+            return Ok(());
+        };
+        let svc = Service::for_kind(&p.kind);
+        let url = format!("{}/{}", addr.trim_end_matches('/'), svc.name());
+        let resp = client
+            .post(&url)
+            .header("Content-Type", "application/xml")
+            .body(body)
+            .send()
+            .await?;
+        if !resp.status().is_success() {
+            anyhow::bail!("{url} answered {}", resp.status());
+        }
+        let answer = resp.bytes().await?;
+        let id = p.id;
+        let kind = p.kind.clone();
+        let v = ven.to_string();
+        let fx = st
+            .db(move |c, ctx| {
+                let mut fx = Effects::default();
+                if store::delete_pending(c, id)? > 0 {
+                    fx.pending.push((v.clone(), -1));
+                }
+                if kind == service::KIND_CANCEL_REGISTRATION {
+                    // Same rule as pull: delivered means the registration has ended.
+                    if let Some(mut row) = store::find_ven(c, &v)? {
+                        row.registration_id = None;
+                        store::update_ven(c, &row)?;
+                        fx.upserts.push((v.clone(), None, None));
+                    }
+                }
+                let _ = ctx;
+                Ok(fx)
+            })
+            .await?;
+        st.apply(fx);
+        if let Ok(msg) = Message::from_slice(&answer) {
+            if !matches!(msg, Message::Response(_)) {
+                let _ = dispatch(st, svc, msg).await;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,106 @@
+//! Shared state of a running VTN.
+
+use std::sync::Arc;
+
+use crate::clock::{to_ms, Clock};
+use crate::config::Settings;
+use crate::error::Result;
+use crate::program::service::{Ctx, Effects};
+use crate::registry::Registry;
+use crate::store::{self, Conn, Pool};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<Settings>,
+    pub registry: Arc<Registry>,
+    /// Wakes the push worker for a VEN (None when push is not running, e.g. in tests).
+    pub push: Option<tokio::sync::mpsc::UnboundedSender<String>>,
+    /// The empty-poll answer, split around the venID.
+    empty_poll: Arc<(String, String)>,
+}
+
+const PLACEHOLDER: &str = "VEN-ID-PLACEHOLDER-7f3a";
+
+impl AppState {
+    /// Open the database, run migrations, and load the registry.
+    pub fn open(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState> {
+        let pool = store::open(&settings.db)?;
+        Self::with_pool(pool, settings, clock)
+    }
+
+    pub fn with_pool(pool: Pool, settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState> {
+        let registry = Arc::new(Registry::default());
+        {
+            let mut c = pool.get()?;
+            for v in store::list_vens(&mut c)? {
+                registry.upsert(&v.ven_id, v.registration_id.clone(), v.push_address());
+            }
+            for (v, n) in store::pending_counts(&mut c)? {
+                registry.set_pending(&v, n as i32);
+            }
+        }
+        let msg = adr_schema::Message::Response(adr_schema::Response {
+            response: adr_schema::EiResponse::ok(adr_schema::RequestId::new("")?),
+            ven_id: Some(adr_schema::VenId::new(PLACEHOLDER)?),
+        })
+        .to_xml();
+        let (a, b) = msg.split_once(PLACEHOLDER).expect("placeholder is written");
+        Ok(AppState {
+            pool,
+            clock,
+            settings: Arc::new(settings),
+            registry,
+            push: None,
+            empty_poll: Arc::new((a.to_string(), b.to_string())),
+        })
+    }
+
+    /// The oadrResponse 200 an idle VEN gets on poll.
+    pub fn empty_poll(&self, ven_id: &str) -> String {
+        let (a, b) = &*self.empty_poll;
+        let mut s = String::with_capacity(a.len() + b.len() + ven_id.len());
+        s.push_str(a);
+        s.push_str(ven_id);
+        s.push_str(b);
+        s
+    }
+
+    /// Run storage work on the blocking pool with a connection and a context at `now`.
+    pub async fn db<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Conn, &Ctx) -> Result<T> + Send + 'static,
+    {
+        let st = self.clone();
+        actix_web::web::block(move || {
+            let mut c = st.pool.get()?;
+            let ctx = Ctx {
+                settings: &st.settings,
+                now: st.clock.now(),
+                peer_fingerprint: None,
+            };
+            f(&mut c, &ctx)
+        })
+        .await?
+    }
+
+    /// Mirror committed changes in the registry and wake the push worker.
+    pub fn apply(&self, fx: Effects) {
+        for (v, reg, push) in fx.upserts {
+            self.registry.upsert(&v, reg, push);
+        }
+        for (v, d) in fx.pending {
+            self.registry.add_pending(&v, d);
+        }
+        if let Some(v) = fx.contact {
+            self.registry.touch(&v, to_ms(self.clock.now()));
+        }
+        if let Some(tx) = &self.push {
+            for v in fx.push {
+                let _ = tx.send(v);
+            }
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! Bad input: each malformed or hostile message gets the right OpenADR
+//! response code as a valid payload, and the server keeps serving.
+
+mod common;
+
+use adr_schema::*;
+use common::*;
+
+#[actix_web::test]
+async fn hostile_corpus_gets_the_right_codes_and_the_server_keeps_serving() {
+    let w = world();
+    let app = app!(w);
+    let (ven, reg) = register(&app, "ven-a").await;
+    let (other, _) = register(&app, "ven-b").await;
+    let (_, v) = api(
+        &app,
+        "POST",
+        "/events",
+        Some(serde_json::json!({"vens": ["ven-b"], "level": 1, "duration": "PT1H"})),
+    )
+    .await;
+    let b_event = v["event_id"].as_str().unwrap().to_string();
+    let _ = other;
+
+    let ns = r#"xmlns:oadr="http://openadr.org/oadr-2.0b/2012/07" xmlns:ei="http://docs.oasis-open.org/ns/energyinterop/201110" xmlns:pyld="http://docs.oasis-open.org/ns/energyinterop/201110/payloads""#;
+    let poll_of = |id: &str| {
+        format!(
+            r#"<oadr:oadrPayload {ns}><oadr:oadrSignedObject><oadr:oadrPoll ei:schemaVersion="2.0b"><ei:venID>{id}</ei:venID></oadr:oadrPoll></oadr:oadrSignedObject></oadr:oadrPayload>"#
+        )
+    };
+    let big = format!("{}{}", poll_of(ven.as_str()), " ".repeat(100 * 1024));
+    let deep = format!("{}{}", "<a>".repeat(10_000), "</a>".repeat(10_000));
+    let bomb = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><oadr:oadrPayload xmlns:oadr="http://openadr.org/oadr-2.0b/2012/07">&lol2;</oadr:oadrPayload>"#;
+    let xxe = r#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><x>&xxe;</x>"#;
+    let wrong_ns =
+        poll_of(ven.as_str()).replace("http://openadr.org/oadr-2.0b/2012/07", "urn:evil");
+
+    let corpus: Vec<(&str, &str, Vec<u8>, u16)> = vec![
+        ("not XML", "OadrPoll", b"hello there".to_vec(), 454),
+        ("empty body", "OadrPoll", Vec::new(), 454),
+        (
+            "truncated",
+            "OadrPoll",
+            poll_of(ven.as_str()).as_bytes()[..60].to_vec(),
+            454,
+        ),
+        ("not UTF-8", "OadrPoll", vec![0xff, 0xfe, 0x3c, 0x00], 454),
+        ("oversized body", "OadrPoll", big.into_bytes(), 454),
+        ("deep nesting", "OadrPoll", deep.into_bytes(), 454),
+        (
+            "entity expansion",
+            "OadrPoll",
+            bomb.as_bytes().to_vec(),
+            454,
+        ),
+        ("external entity", "OadrPoll", xxe.as_bytes().to_vec(), 454),
+        ("wrong namespace", "OadrPoll", wrong_ns.into_bytes(), 454),
+        (
+            "unknown venID",
+            "OadrPoll",
+            poll_of("intruder").into_bytes(),
+            463,
+        ),
+        (
+            "control character id",
+            "OadrPoll",
+            poll_of("a&#1;b").into_bytes(),
+            454,
+        ),
+        (
+            "poll on EiEvent",
+            "EiEvent",
+            poll_of(ven.as_str()).into_bytes(),
+            453,
+        ),
+        (
+            "someone else's event",
+            "EiEvent",
+            created_event(&ven, &b_event, 0, OptType::OptIn)
+                .to_xml()
+                .into_bytes(),
+            452,
+        ),
+        (
+            "wrong registrationID",
+            "EiRegisterParty",
+            Message::CancelPartyRegistration(CancelPartyRegistration {
+                request_id: req("x"),
+                registration_id: RegistrationId::new("stolen").unwrap(),
+                ven_id: Some(ven.clone()),
+            })
+            .to_xml()
+            .into_bytes(),
+            452,
+        ),
+        (
+            "registrationID of another VEN",
+            "EiRegisterParty",
+            Message::CancelPartyRegistration(CancelPartyRegistration {
+                request_id: req("x"),
+                registration_id: reg.clone(),
+                ven_id: Some(other.clone()),
+            })
+            .to_xml()
+            .into_bytes(),
+            452,
+        ),
+        (
+            "unknown report",
+            "EiReport",
+            update(&ven, "rr-unknown", "spec", &[(t0(), 1.0)])
+                .to_xml()
+                .into_bytes(),
+            452,
+        ),
+        (
+            "report without venID",
+            "EiReport",
+            {
+                let mut m = update(&ven, "rr", "spec", &[(t0(), 1.0)]);
+                if let Message::UpdateReport(u) = &mut m {
+                    u.ven_id = None;
+                }
+                m.to_xml().into_bytes()
+            },
+            463,
+        ),
+        (
+            "unregistered venID on EiOpt",
+            "EiOpt",
+            Message::CancelOpt(CancelOpt {
+                request_id: req("x"),
+                opt_id: OptId::new("o").unwrap(),
+                ven_id: VenId::new("intruder").unwrap(),
+            })
+            .to_xml()
+            .into_bytes(),
+            463,
+        ),
+        (
+            "2.0a profile",
+            "EiRegisterParty",
+            {
+                let mut m = create_registration("ven-z", None, None);
+                if let Message::CreatePartyRegistration(c) = &mut m {
+                    c.profile_name = ProfileName::V20a;
+                }
+                m.to_xml().into_bytes()
+            },
+            454,
+        ),
+        (
+            "push without address",
+            "EiRegisterParty",
+            {
+                let mut m = create_registration("ven-z", None, None);
+                if let Message::CreatePartyRegistration(c) = &mut m {
+                    c.http_pull_model = Some(false);
+                }
+                m.to_xml().into_bytes()
+            },
+            454,
+        ),
+    ];
+    for (what, service, body, want) in corpus {
+        let (status, text) = post_raw(&app, service, body).await;
+        assert_eq!(status, 200, "{what}: HTTP {status}");
+        let m = Message::from_xml(&text)
+            .unwrap_or_else(|e| panic!("{what}: answer does not parse: {e}\n{text}"));
+        assert_eq!(code(&m), want, "{what}: {text}");
+        // And the server keeps serving.
+        assert_eq!(
+            code(&post(&app, "OadrPoll", poll(&ven)).await),
+            200,
+            "after {what}"
+        );
+    }
+
+    // Not an OpenADR service / not POST: plain HTTP errors, no panic.
+    let (status, _) = post_raw(&app, "EiNothing", "x").await;
+    assert_eq!(status, 404);
+    let r = actix_web::test::TestRequest::get()
+        .uri("/OpenADR2/Simple/2.0b/OadrPoll")
+        .to_request();
+    assert_eq!(
+        actix_web::test::call_service(&app, r)
+            .await
+            .status()
+            .as_u16(),
+        405
+    );
+}
+
+#[actix_web::test]
+async fn openleadr_style_empty_report_id_is_tolerated() {
+    let w = world();
+    let app = app!(w);
+    let (ven, _) = register(&app, "ven-a").await;
+    let Message::RegisteredReport(r) = post(
+        &app,
+        "EiReport",
+        metadata(&ven, "spec-usage", ReportName::MetadataTelemetryUsage),
+    )
+    .await
+    else {
+        panic!()
+    };
+    let rrid = r.report_requests[0].report_request_id.to_string();
+    let xml = update(&ven, &rrid, "spec-usage", &[(t0(), 5.0)])
+        .to_xml()
+        .replace(
+            "<ei:reportRequestID>",
+            "<ei:eiReportID></ei:eiReportID><ei:reportRequestID>",
+        );
+    // An empty eiReportID (openleadr writes one in every report) reads as none.
+    assert!(Message::from_xml(&xml).is_ok());
+    let (_, text) = post_raw(&app, "EiReport", xml).await;
+    assert_eq!(code(&Message::from_xml(&text).unwrap()), 200, "{text}");
+}

@@ -3,8 +3,8 @@
 # OpenADRClient doing the same work against one openleadr VTN: polling every
 # 10 s, TELEMETRY_USAGE reported every 60 s. Both run side by side for
 # BENCH_SECONDS (default 120) after a 15 s warm-up; resident memory is
-# sampled every 2 s (mean and peak VmRSS), CPU is utime+stime over the
-# window, extrapolated to one hour (a bounded sample, not an hour's run).
+# sampled every 2 s (mean and peak VmRSS), CPU is the threads' on-CPU time
+# (/proc/PID/task/*/schedstat) over the window, extrapolated to one hour (a bounded sample, not an hour's run).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
@@ -14,7 +14,7 @@ WARM="${BENCH_WARMUP:-15}"
 bash "$REPO/tests/interop/setup.sh"
 # shellcheck source=/dev/null
 source "$REPO/tests/interop/env.sh"
-(cd "$REPO" && cargo build -q --release -p ven)
+[ "${BENCH_NO_BUILD:-0}" = 1 ] || (cd "$REPO" && cargo build -q --release -p ven)
 BIN="$REPO/target/release/ven"
 
 TMP="$(mktemp -d -t ven-bench.XXXXXX)"
@@ -37,8 +37,9 @@ RS=$!; PIDS+=("$RS")
 OL=$!; PIDS+=("$OL")
 sleep "$WARM"
 
-TCK="$(getconf CLK_TCK)"
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# CPU time in ns, all threads (schedstat: clock ticks are too coarse here).
+cpu() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%d", s}'; }
+TCK=1000000000
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 c_rs0=$(cpu $RS); c_ol0=$(cpu $OL)
 n=0; sum_rs=0; sum_ol=0; max_rs=0; max_ol=0
@@ -59,7 +60,7 @@ secs, tck, n = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
 def row(name, s, mx, c):
     cpu_h = float(c) / tck * 3600.0 / secs
     return {"ven": name, "rss_mean_mib": round(int(s) / n / 1024, 1), "rss_peak_mib": round(int(mx) / 1024, 1),
-            "cpu_s_per_hour": round(cpu_h, 2)}
+            "cpu_s_per_hour": round(cpu_h, 3)}
 rs = row("ours (ven, release)", sys.argv[4], sys.argv[5], sys.argv[6])
 ol = row("openleadr OpenADRClient", sys.argv[7], sys.argv[8], sys.argv[9])
 try:

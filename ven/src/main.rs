@@ -1,1 +1,158 @@
-fn main() {}
+//! `ven run --vtn URL --name NAME [--db PATH] [--config FILE]`
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+use ven::agent::{Agent, AgentSettings};
+use ven::clock::{Clock, SystemClock};
+use ven::config::Config;
+use ven::device::AnyDevice;
+use ven::store::Store;
+use ven::transport::{start_push_listener, HttpTransport};
+
+#[derive(Parser)]
+#[command(name = "ven", version, about = "OpenADR 2.0b Virtual End Node")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Register with a VTN and run: poll (or listen for pushes), take part in
+    /// events, report.
+    Run(RunArgs),
+    /// Print the effective configuration (defaults + file) as TOML.
+    Config {
+        #[arg(long, env = "VEN_CONFIG")]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The VTN's base URL, up to and including /OpenADR2/Simple/2.0b.
+    #[arg(long, env = "VEN_VTN")]
+    vtn: Option<String>,
+    /// This VEN's name (oadrVenName; also its resource id in reports).
+    #[arg(long, env = "VEN_NAME")]
+    name: Option<String>,
+    /// SQLite database (registration ids, reading outbox, history).
+    #[arg(long, env = "VEN_DB")]
+    db: Option<String>,
+    /// TOML configuration file.
+    #[arg(long, env = "VEN_CONFIG")]
+    config: Option<PathBuf>,
+    /// Log format: text or json.
+    #[arg(long, env = "VEN_LOG_FORMAT")]
+    log_format: Option<String>,
+}
+
+fn init_logs(c: &Config) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&c.log.filter));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr);
+    if c.log.format == "json" {
+        b.json().init();
+    } else {
+        b.init();
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Config { config } => {
+            let c = match config {
+                Some(p) => Config::load(&p)?,
+                None => Config::default(),
+            };
+            print!("{}", toml::to_string_pretty(&c)?);
+            Ok(())
+        }
+        Cmd::Run(a) => {
+            let mut c = match &a.config {
+                Some(p) => Config::load(p)?,
+                None => Config::default(),
+            };
+            if let Some(v) = a.vtn {
+                c.vtn.url = Some(v);
+            }
+            if let Some(n) = a.name {
+                c.ven.name = Some(n);
+            }
+            if let Some(d) = a.db {
+                c.ven.db = d;
+            }
+            if let Some(f) = a.log_format {
+                c.log.format = f;
+            }
+            init_logs(&c);
+            // One worker thread is plenty for one VEN, and keeps it small.
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(run(c))
+        }
+    }
+}
+
+async fn run(c: Config) -> anyhow::Result<()> {
+    let url = c
+        .vtn
+        .url
+        .clone()
+        .context("--vtn URL (or [vtn] url) is required")?;
+    let name = c
+        .ven
+        .name
+        .clone()
+        .context("--name NAME (or [ven] name) is required")?;
+    let settings = AgentSettings::from_config(&c, &name)?;
+    let transport = HttpTransport::new(&url, &c.vtn)?;
+    let clock = SystemClock;
+    let device = AnyDevice::from_config(&c.device, clock.now())?;
+    let store = Store::open(&c.ven.db)?;
+    let (listener, push_rx) = match &c.push {
+        Some(p) => {
+            let (l, rx) = start_push_listener(&p.listen)?;
+            (Some(l), Some(rx))
+        }
+        None => (None, None),
+    };
+    tracing::info!(vtn = %url, name = %name, db = %c.ven.db, mode = if push_rx.is_some() { "push" } else { "pull" }, "ven starting");
+    let agent = Agent::new(settings, transport, device, clock, store, push_rx);
+    let result = tokio::select! {
+        r = agent.run() => r.map_err(anyhow::Error::from),
+        _ = shutdown_signal() => {
+            tracing::info!("shutting down");
+            Ok(())
+        }
+    };
+    if let Some(l) = listener {
+        l.handle.stop(true).await;
+    }
+    result
+}
+
+async fn shutdown_signal() {
+    let term = async {
+        #[cfg(unix)]
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+            return;
+        }
+        std::future::pending::<()>().await
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}

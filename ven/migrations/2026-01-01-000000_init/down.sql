@@ -1,0 +1,3 @@
+DROP TABLE history;
+DROP TABLE outbox;
+DROP TABLE kv;

@@ -1,0 +1,656 @@
+//! The agent: joins the protocol core to the transport, the device, the
+//! store and the clock. All decisions are the core's; this module only
+//! moves messages, readings and time.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration as StdDuration;
+
+use adr_schema::{Message, OptId, ReportRequestId, Timestamp};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use tokio::sync::mpsc;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::device::{Device, Telemetry};
+use crate::error::{Result, VenError};
+use crate::protocol::reports::{update_report, Reading, Value};
+use crate::protocol::{
+    backoff, opt, Action, DataPoint, Next, OptPolicy, Registered, ReportBook, Session,
+    Unregistered, VenProfile,
+};
+use crate::store::Store;
+use crate::transport::{PushRequest, Transport};
+
+/// What the agent needs beyond the config file.
+#[derive(Clone, Debug)]
+pub struct AgentSettings {
+    pub ven_name: String,
+    pub push_address: Option<String>,
+    pub report_only: bool,
+    pub poll_override: Option<StdDuration>,
+    pub max_backoff: StdDuration,
+    pub min_period: chrono::Duration,
+    pub history_period: Option<chrono::Duration>,
+    pub history_retention: chrono::Duration,
+    pub batch: i64,
+    pub policy: OptPolicy,
+    pub seed: u64,
+}
+
+impl AgentSettings {
+    pub fn from_config(c: &Config, ven_name: &str) -> Result<Self> {
+        Ok(AgentSettings {
+            ven_name: ven_name.to_owned(),
+            push_address: c.push.as_ref().map(|p| p.public_url.clone()),
+            report_only: c.ven.report_only,
+            poll_override: c.poll.period_s.map(StdDuration::from_secs),
+            max_backoff: StdDuration::from_secs(c.poll.max_backoff_s.max(1)),
+            min_period: chrono::Duration::seconds(c.reports.min_period_s.max(1) as i64),
+            history_period: (c.reports.history_period_s > 0)
+                .then(|| chrono::Duration::seconds(c.reports.history_period_s as i64)),
+            history_retention: chrono::Duration::days(
+                c.reports.history_retention_days.max(1) as i64
+            ),
+            batch: c.reports.batch.max(1),
+            policy: c.opt_policy()?,
+            seed: c.ven.seed.unwrap_or_else(rand::random),
+        })
+    }
+}
+
+const OPTS_KEY: &str = "opts";
+
+pub struct Agent<T, D, C> {
+    s: AgentSettings,
+    transport: T,
+    device: D,
+    clock: C,
+    store: Store,
+    push: Option<mpsc::Receiver<PushRequest>>,
+    rng: StdRng,
+    /// Meter reading at the previous sample, per report request (energy deltas).
+    last_energy: HashMap<ReportRequestId, f64>,
+    /// One device read per tick serves every sample of that tick.
+    reading: Option<(Timestamp, Telemetry)>,
+    history_next: Option<Timestamp>,
+    history_energy: Option<f64>,
+    flush_failures: u32,
+    flush_retry_at: Option<Timestamp>,
+}
+
+enum Exit {
+    Reregister(Unregistered, Session),
+    Cancelled(Unregistered, Session),
+}
+
+fn to_std(d: chrono::Duration) -> StdDuration {
+    d.to_std().unwrap_or(StdDuration::ZERO)
+}
+
+impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
+    pub fn new(
+        s: AgentSettings,
+        transport: T,
+        device: D,
+        clock: C,
+        store: Store,
+        push: Option<mpsc::Receiver<PushRequest>>,
+    ) -> Self {
+        let rng = StdRng::seed_from_u64(s.seed ^ 0x9e37_79b9_7f4a_7c15);
+        Agent {
+            s,
+            transport,
+            device,
+            clock,
+            store,
+            push,
+            rng,
+            last_energy: HashMap::new(),
+            reading: None,
+            history_next: None,
+            history_energy: None,
+            flush_failures: 0,
+            flush_retry_at: None,
+        }
+    }
+
+    /// Run until the task is dropped: register, then poll / serve pushes,
+    /// apply events, report; register again whenever the VTN asks.
+    pub async fn run(mut self) -> Result<()> {
+        let profile = VenProfile {
+            ven_name: self.s.ven_name.clone(),
+            push_address: self.s.push_address.clone(),
+            report_only: self.s.report_only,
+        };
+        let prior = self.store.registration()?;
+        if let Some(p) = &prior {
+            tracing::info!(ven_id = %p.ven_id, registration_id = %p.registration_id, "stored registration found");
+        }
+        let mut unreg = Unregistered::new(profile, prior);
+        let mut session = Session::new(
+            ReportBook::new(self.s.ven_name.clone(), self.s.min_period),
+            self.s.policy.clone(),
+            self.s.seed,
+        );
+        loop {
+            let reg = self.register(unreg, session).await?;
+            match self.serve(reg).await? {
+                Exit::Reregister(u, s) => {
+                    unreg = u;
+                    session = s;
+                }
+                Exit::Cancelled(u, s) => {
+                    self.store.set_registration(None)?;
+                    unreg = u;
+                    session = s;
+                    let wait = backoff::delay(
+                        6,
+                        StdDuration::from_secs(10),
+                        self.s.max_backoff,
+                        &mut self.rng,
+                    );
+                    tracing::info!(
+                        wait_s = wait.as_secs(),
+                        "registration cancelled by the VTN; registering anew later"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    async fn register(
+        &mut self,
+        mut unreg: Unregistered,
+        mut session: Session,
+    ) -> Result<Registered> {
+        let mut failures = 0u32;
+        loop {
+            let attempt: Result<Message> = async {
+                if let Some(answer) = self.transport.send(&unreg.query_registration()).await? {
+                    if let Err(e) = unreg.on_query_response(&answer) {
+                        tracing::warn!(error = %e, "oadrQueryRegistration answered oddly; registering anyway");
+                    }
+                }
+                self.transport
+                    .send(&unreg.create_party_registration())
+                    .await?
+                    .ok_or_else(|| VenError::InvalidData("empty answer to oadrCreatePartyRegistration".into()))
+            }
+            .await;
+            let err = match attempt {
+                Ok(answer) => match unreg.on_created(answer, session) {
+                    Ok(reg) => {
+                        self.store.set_registration(Some(reg.registration()))?;
+                        return Ok(reg);
+                    }
+                    Err((u, s, e)) => {
+                        unreg = u;
+                        session = s;
+                        e
+                    }
+                },
+                Err(e) => e,
+            };
+            failures += 1;
+            let wait = backoff::delay(
+                failures,
+                StdDuration::from_secs(5),
+                self.s.max_backoff,
+                &mut self.rng,
+            );
+            tracing::warn!(error = %err, failures, retry_in_ms = wait.as_millis() as u64, "registration failed");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    fn poll_period(&self, reg: &Registered) -> StdDuration {
+        self.s.poll_override.unwrap_or_else(|| reg.poll_period())
+    }
+
+    async fn serve(&mut self, mut reg: Registered) -> Result<Exit> {
+        // Start-up exchanges: current events, our reports, our opts.
+        for msg in [reg.request_event(), reg.register_report(self.clock.now())] {
+            match self.exchange(&mut reg, msg).await {
+                Ok(Next::Stay) => {}
+                Ok(next) => return Ok(self.exit(reg, next)),
+                Err(e) => tracing::warn!(error = %e, "start-up exchange failed"),
+            }
+        }
+        self.announce_opts(&mut reg).await;
+        let pull = self.s.push_address.is_none();
+        let mut next_poll = self.clock.now();
+        let mut poll_failures = 0u32;
+        loop {
+            let now = self.clock.now();
+            self.reading = None;
+            let actions = reg.tick(now);
+            self.perform(&mut reg, actions).await?;
+            self.history(now).await?;
+            if self.flush_retry_at.is_some_and(|t| t <= now) {
+                self.flush_retry_at = None;
+                self.deliver(&mut reg).await?;
+            }
+            if pull && next_poll <= now {
+                // Poll until the VTN has nothing more for us.
+                let mut drained = 0;
+                loop {
+                    let poll = reg.poll();
+                    match self.transport.send(&poll).await {
+                        Ok(answer) => {
+                            poll_failures = 0;
+                            let more =
+                                matches!(&answer, Some(m) if !matches!(m, Message::Response(_)));
+                            if let Some(m) = answer {
+                                let next = self.handle(&mut reg, m).await?;
+                                if next != Next::Stay {
+                                    return Ok(self.exit(reg, next));
+                                }
+                            }
+                            drained += 1;
+                            if !more || drained >= 20 {
+                                next_poll = self.clock.now()
+                                    + chrono::Duration::from_std(self.poll_period(&reg))
+                                        .unwrap_or_default();
+                                break;
+                            }
+                        }
+                        Err(e) => {
+                            poll_failures += 1;
+                            let wait = backoff::delay(
+                                poll_failures,
+                                self.poll_period(&reg),
+                                self.s.max_backoff,
+                                &mut self.rng,
+                            );
+                            tracing::warn!(error = %e, failures = poll_failures, retry_in_ms = wait.as_millis() as u64, "poll failed");
+                            next_poll = self.clock.now()
+                                + chrono::Duration::from_std(wait).unwrap_or_default();
+                            break;
+                        }
+                    }
+                }
+            }
+            // Sleep until the next thing to do, or a pushed message.
+            let now = self.clock.now();
+            let wake = [
+                pull.then_some(next_poll),
+                reg.next_wakeup(now),
+                self.history_next,
+                self.flush_retry_at,
+            ]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(now + chrono::Duration::seconds(60));
+            let wait =
+                to_std(wake - now).clamp(StdDuration::from_millis(5), StdDuration::from_secs(60));
+            let pushed = match self.push.as_mut() {
+                Some(rx) => tokio::select! {
+                    _ = tokio::time::sleep(wait) => None,
+                    r = rx.recv() => r,
+                },
+                None => {
+                    tokio::time::sleep(wait).await;
+                    None
+                }
+            };
+            if let Some(req) = pushed {
+                let now = self.clock.now();
+                let out = reg.handle(req.msg, now);
+                let _ = req.reply.send(out.reply.clone().or_else(|| {
+                    Some(Message::Response(adr_schema::Response {
+                        response: adr_schema::EiResponse::ok(crate::protocol::request_id()),
+                        ven_id: Some(reg.ven_id()),
+                    }))
+                }));
+                self.perform(&mut reg, out.actions).await?;
+                let mut next = out.next;
+                for m in out.send {
+                    match self.exchange(&mut reg, m).await {
+                        Ok(Next::Stay) => {}
+                        Ok(n) => next = n,
+                        Err(e) => tracing::warn!(error = %e, "sending failed"),
+                    }
+                }
+                if next != Next::Stay {
+                    return Ok(self.exit(reg, next));
+                }
+            }
+        }
+    }
+
+    fn exit(&mut self, reg: Registered, next: Next) -> Exit {
+        self.last_energy.clear();
+        match next {
+            Next::Cancelled => {
+                let (u, s) = reg.into_unregistered(false);
+                Exit::Cancelled(u, s)
+            }
+            _ => {
+                let (u, s) = reg.into_unregistered(true);
+                Exit::Reregister(u, s)
+            }
+        }
+    }
+
+    /// Handle one message from the VTN (pull mode): perform its actions and
+    /// send its reply and follow-up requests.
+    async fn handle(&mut self, reg: &mut Registered, m: Message) -> Result<Next> {
+        let out = reg.handle(m, self.clock.now());
+        self.perform(reg, out.actions).await?;
+        let mut next = out.next;
+        for msg in out.reply.into_iter().chain(out.send) {
+            match self.exchange(reg, msg).await {
+                Ok(Next::Stay) => {}
+                Ok(n) => next = n,
+                Err(e) => tracing::warn!(error = %e, "sending failed"),
+            }
+        }
+        Ok(next)
+    }
+
+    /// Send a request and follow the conversation it starts to its end.
+    async fn exchange(&mut self, reg: &mut Registered, first: Message) -> Result<Next> {
+        let mut queue = VecDeque::from([first]);
+        let mut next = Next::Stay;
+        while let Some(msg) = queue.pop_front() {
+            let Some(answer) = self.transport.send(&msg).await? else {
+                continue;
+            };
+            let out = reg.handle(answer, self.clock.now());
+            self.perform(reg, out.actions).await?;
+            queue.extend(out.reply);
+            queue.extend(out.send);
+            if out.next != Next::Stay {
+                next = out.next;
+            }
+        }
+        Ok(next)
+    }
+
+    /// oadrCreateOpt for configured unavailability windows not yet announced;
+    /// oadrCancelOpt for announced windows no longer configured.
+    async fn announce_opts(&mut self, reg: &mut Registered) {
+        let announced: Vec<String> = self
+            .store
+            .get(OPTS_KEY)
+            .ok()
+            .flatten()
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
+        let ven_id = reg.ven_id();
+        let now = self.clock.now();
+        let wanted = self.s.policy.create_opts(&ven_id, now);
+        let mut kept: Vec<String> = Vec::new();
+        for (id, msg) in wanted {
+            if announced.contains(&id.to_string()) {
+                kept.push(id.to_string());
+                continue;
+            }
+            match self.transport.send(&msg).await {
+                Ok(Some(Message::CreatedOpt(c))) if c.response.response_code.is_ok() => {
+                    tracing::info!(opt_id = %id, "unavailability announced (oadrCreateOpt)");
+                    kept.push(id.to_string());
+                }
+                Ok(other) => {
+                    tracing::warn!(opt_id = %id, answer = ?other.map(|m| m.name()), "oadrCreateOpt not accepted")
+                }
+                Err(VenError::Http { status: 404, .. }) => {
+                    tracing::warn!(
+                        "the VTN has no EiOpt service; unavailability is applied locally only"
+                    );
+                    return;
+                }
+                Err(e) => tracing::warn!(opt_id = %id, error = %e, "oadrCreateOpt failed"),
+            }
+        }
+        let withdrawn: Vec<String> = announced
+            .iter()
+            .filter(|a| !kept.contains(a))
+            .cloned()
+            .collect();
+        for old in &withdrawn {
+            let Ok(id) = OptId::new(old.clone()) else {
+                continue;
+            };
+            match self.transport.send(&opt::cancel_opt(&ven_id, id)).await {
+                Ok(_) => tracing::info!(opt_id = %old, "unavailability withdrawn (oadrCancelOpt)"),
+                Err(e) => {
+                    tracing::warn!(opt_id = %old, error = %e, "oadrCancelOpt failed");
+                    kept.push(old.clone());
+                }
+            }
+        }
+        let _ = self.store.set(
+            OPTS_KEY,
+            Some(&serde_json::to_string(&kept).expect("serializable")),
+        );
+    }
+
+    async fn read_device(&mut self, reg: &mut Registered, now: Timestamp) -> Option<Telemetry> {
+        if let Some((t, r)) = &self.reading {
+            if *t == now {
+                return Some(r.clone());
+            }
+        }
+        match self.device.read(now).await {
+            Ok(r) => {
+                reg.session.can_shed = r.can_shed;
+                self.reading = Some((now, r.clone()));
+                Some(r)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "device read failed");
+                None
+            }
+        }
+    }
+
+    async fn perform(&mut self, reg: &mut Registered, actions: Vec<Action>) -> Result<()> {
+        let mut flush = false;
+        for a in actions {
+            match a {
+                Action::Apply(cmd) => {
+                    tracing::info!(level = cmd.level, event_id = ?cmd.event_id, signal = %cmd.signal_name, "applying signal");
+                    if let Err(e) = self.device.apply(&cmd, self.clock.now()).await {
+                        tracing::warn!(error = %e, "device refused the signal");
+                    }
+                }
+                Action::Decided { .. } => {}
+                Action::Sample {
+                    kind,
+                    report_request_id,
+                    report_specifier_id,
+                    points,
+                    dtstart,
+                    granularity,
+                } => {
+                    let now = self.clock.now();
+                    let Some(t) = self.read_device(reg, now).await else {
+                        continue;
+                    };
+                    let g_s = granularity.num_seconds().max(1) as u32;
+                    let prev = self
+                        .last_energy
+                        .insert(report_request_id.clone(), t.energy_wh);
+                    let readings: Vec<Reading> = points
+                        .iter()
+                        .map(|(rid, p)| Reading {
+                            report_request_id: report_request_id.clone(),
+                            report_specifier_id: report_specifier_id.clone(),
+                            kind,
+                            rid: rid.clone(),
+                            dtstart,
+                            duration_s: g_s,
+                            value: match p {
+                                DataPoint::PowerW => Value::Float(round3(t.power_w)),
+                                DataPoint::EnergyWh => Value::Float(round3(match prev {
+                                    Some(e) => (t.energy_wh - e).max(0.0),
+                                    None => t.power_w * g_s as f64 / 3600.0,
+                                })),
+                                DataPoint::Status => Value::Status {
+                                    online: t.online,
+                                    manual_override: t.manual_override,
+                                    level: t.level,
+                                },
+                            },
+                        })
+                        .collect();
+                    self.store.push_readings(&readings)?;
+                    tracing::debug!(report_request_id = %report_request_id, n = readings.len(), "readings stored");
+                }
+                Action::History {
+                    kind,
+                    report_request_id,
+                    report_specifier_id,
+                    points,
+                    from,
+                    to,
+                    ..
+                } => {
+                    let rows = self.store.history(from, to)?;
+                    let readings: Vec<Reading> = rows
+                        .iter()
+                        .flat_map(|h| {
+                            points.iter().map(|(rid, p)| Reading {
+                                report_request_id: report_request_id.clone(),
+                                report_specifier_id: report_specifier_id.clone(),
+                                kind,
+                                rid: rid.clone(),
+                                dtstart: h.dtstart(),
+                                duration_s: h.duration_s.max(0) as u32,
+                                value: Value::Float(match p {
+                                    DataPoint::PowerW => h.power_w,
+                                    _ => h.energy_wh,
+                                }),
+                            })
+                        })
+                        .collect();
+                    tracing::info!(report_request_id = %report_request_id, intervals = rows.len(), "history queued");
+                    self.store.push_readings(&readings)?;
+                }
+                Action::Flush => flush = true,
+                Action::VtnError { code, description } => {
+                    tracing::warn!(%code, %description, "VTN reported an error");
+                }
+            }
+        }
+        if flush {
+            self.deliver(reg).await?;
+        }
+        Ok(())
+    }
+
+    /// Send the outbox, oldest first, in batches; a batch leaves the outbox
+    /// only when the VTN answers oadrUpdatedReport 200.
+    async fn deliver(&mut self, reg: &mut Registered) -> Result<()> {
+        loop {
+            let batch = self.store.pending(self.s.batch)?;
+            if batch.is_empty() {
+                self.flush_failures = 0;
+                return Ok(());
+            }
+            let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
+            let readings: Vec<Reading> = batch.into_iter().map(|(_, r)| r).collect();
+            let msg = update_report(&reg.ven_id(), &readings, self.clock.now());
+            match self.transport.send(&msg).await {
+                Ok(Some(Message::UpdatedReport(u))) if u.response.response_code.is_ok() => {
+                    self.store.ack(&ids)?;
+                    self.flush_failures = 0;
+                    tracing::info!(readings = ids.len(), "readings delivered");
+                    let out = reg.handle(Message::UpdatedReport(u), self.clock.now());
+                    for m in out.send {
+                        if let Err(e) = self.transport.send(&m).await {
+                            tracing::warn!(error = %e, "sending failed");
+                        }
+                    }
+                }
+                Ok(answer) => {
+                    // A refusal for requests we no longer run will never
+                    // succeed: drop those rows; keep the rest for later.
+                    let stale: Vec<i64> = ids
+                        .iter()
+                        .zip(&readings)
+                        .filter(|(_, r)| !reg.session.reports.is_active(&r.report_request_id))
+                        .map(|(id, _)| *id)
+                        .collect();
+                    tracing::warn!(answer = ?answer.as_ref().map(|m| m.name()), dropped_stale = stale.len(), "readings not acknowledged");
+                    if !stale.is_empty() {
+                        self.store.ack(&stale)?;
+                        continue;
+                    }
+                    self.retry_later(reg);
+                    return Ok(());
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, pending = self.store.outbox_len().unwrap_or(-1), "delivery failed; readings kept");
+                    self.retry_later(reg);
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    fn retry_later(&mut self, reg: &Registered) {
+        self.flush_failures += 1;
+        let base = self.poll_period(reg).min(StdDuration::from_secs(10));
+        let wait = backoff::delay(self.flush_failures, base, self.s.max_backoff, &mut self.rng);
+        self.flush_retry_at =
+            Some(self.clock.now() + chrono::Duration::from_std(wait).unwrap_or_default());
+    }
+
+    /// Meter history for HISTORY_USAGE: one interval per period, aligned.
+    async fn history(&mut self, now: Timestamp) -> Result<()> {
+        let Some(period) = self.s.history_period else {
+            return Ok(());
+        };
+        let p_ms = period.num_milliseconds().max(1000);
+        let boundary = |t: Timestamp| {
+            let ms = t.timestamp_millis();
+            chrono::DateTime::from_timestamp_millis(ms - ms.rem_euclid(p_ms)).unwrap_or(t)
+        };
+        let Some(next) = self.history_next else {
+            // First call: take the starting meter value.
+            if let Ok(t) = self.device.read(now).await {
+                self.history_energy = Some(t.energy_wh);
+            }
+            self.history_next = Some(boundary(now) + period);
+            return Ok(());
+        };
+        if now < next {
+            return Ok(());
+        }
+        let t = match self.device.read(now).await {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(error = %e, "device read for history failed");
+                self.history_next = Some(boundary(now) + period);
+                return Ok(());
+            }
+        };
+        let start = next - period;
+        let energy = self
+            .history_energy
+            .map(|e| (t.energy_wh - e).max(0.0))
+            .unwrap_or(0.0);
+        let avg_w = energy * 3600.0 / period.num_seconds().max(1) as f64;
+        self.store.add_history(
+            start,
+            period.num_seconds() as u32,
+            round3(energy),
+            round3(avg_w),
+        )?;
+        self.history_energy = Some(t.energy_wh);
+        self.history_next = Some(boundary(now) + period);
+        if self.rng.gen_ratio(1, 60) {
+            self.store.prune_history(now - self.s.history_retention)?;
+        }
+        Ok(())
+    }
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}

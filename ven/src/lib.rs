@@ -1,0 +1,21 @@
+//! OpenADR 2.0b Virtual End Node.
+//!
+//! - [`protocol`]: the pure state machine (registration → polling → events →
+//!   reports); a parsed message and `now` in, messages and actions out.
+//! - [`transport`]: the VTN behind a trait (HTTP client; push listener).
+//! - [`store`]: SQLite (diesel): registration ids, the reading outbox, history.
+//! - [`device`]: devices behind one trait (simulated thermostat and meter,
+//!   command / webhook, Modbus TCP).
+//! - [`agent`]: the loop that joins them.
+#![forbid(unsafe_code)]
+
+pub mod agent;
+pub mod clock;
+pub mod config;
+pub mod device;
+pub mod error;
+pub mod protocol;
+pub mod store;
+pub mod transport;
+
+pub use error::{Result, VenError};

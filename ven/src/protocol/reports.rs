@@ -1,0 +1,543 @@
+//! The report book: what we offer (METADATA), what the VTN asked for
+//! (report requests), and when to sample and send.
+//!
+//! How we read the spec:
+//! - `granularity` is the sampling period and `reportBackDuration` the
+//!   sending period. A zero granularity samples once per report-back; a zero
+//!   report-back (with a report interval) sends once, when the interval ends;
+//!   both zero means one reading, sent at once.
+//! - Samples are aligned to the request's start (its reportInterval dtstart,
+//!   or the moment the request arrived), and a reading taken at `t` covers
+//!   `[t - granularity, t)`. A VEN that slept past several sampling instants
+//!   takes one reading, for the latest, rather than inventing the others.
+//! - HISTORY_USAGE requests are answered once from the local store, for the
+//!   requested interval (the last 24 hours if none).
+
+use std::collections::BTreeMap;
+
+use adr_schema::{
+    CanceledReport, CreatedReport, Duration, EiResponse, EiTarget, Interval, ItemBase,
+    LoadControlState, LoadControlValue, Message, OadrReport, PayloadBase, ReadingType,
+    RegisterReport, ReportDescription, ReportId, ReportName, ReportPayload, ReportRequest,
+    ReportRequestId, ReportSpecifierId, ReportType, RequestId, ResourceStatus, ResponseCode, Rid,
+    SamplingRate, SiScale, StreamPayload, Timestamp, UpdateReport, VenId,
+};
+use serde::{Deserialize, Serialize};
+
+use super::{request_id, Action};
+
+/// One quantity the VEN can measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DataPoint {
+    /// Real power, W (average over the interval).
+    PowerW,
+    /// Real energy used in the interval, Wh.
+    EnergyWh,
+    /// Online / manual override / current shed level.
+    Status,
+}
+
+/// The reports we offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReportKind {
+    TelemetryUsage,
+    TelemetryStatus,
+    HistoryUsage,
+}
+
+impl ReportKind {
+    pub fn name(self) -> ReportName {
+        match self {
+            ReportKind::TelemetryUsage => ReportName::TelemetryUsage,
+            ReportKind::TelemetryStatus => ReportName::TelemetryStatus,
+            ReportKind::HistoryUsage => ReportName::HistoryUsage,
+        }
+    }
+    fn metadata_name(self) -> ReportName {
+        match self {
+            ReportKind::TelemetryUsage => ReportName::MetadataTelemetryUsage,
+            ReportKind::TelemetryStatus => ReportName::MetadataTelemetryStatus,
+            ReportKind::HistoryUsage => ReportName::MetadataHistoryUsage,
+        }
+    }
+    pub fn from_name(s: &str) -> Option<ReportKind> {
+        [
+            ReportKind::TelemetryUsage,
+            ReportKind::TelemetryStatus,
+            ReportKind::HistoryUsage,
+        ]
+        .into_iter()
+        .find(|k| k.name().as_str() == s)
+    }
+}
+
+/// One value for the outbox.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Value {
+    Float(f64),
+    Status {
+        online: bool,
+        manual_override: bool,
+        level: f64,
+    },
+}
+
+/// One stored reading, as the outbox holds it until the VTN acknowledges it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reading {
+    pub report_request_id: ReportRequestId,
+    pub report_specifier_id: ReportSpecifierId,
+    pub kind: ReportKind,
+    pub rid: Rid,
+    pub dtstart: Timestamp,
+    pub duration_s: u32,
+    pub value: Value,
+}
+
+#[derive(Clone, Debug)]
+struct Offered {
+    kind: ReportKind,
+    specifier: ReportSpecifierId,
+    points: Vec<(Rid, DataPoint)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Active {
+    kind: ReportKind,
+    specifier: ReportSpecifierId,
+    points: Vec<(Rid, DataPoint)>,
+    granularity: chrono::Duration,
+    back: chrono::Duration,
+    end: Option<Timestamp>,
+    next_sample: Timestamp,
+    next_flush: Option<Timestamp>,
+}
+
+/// What we offer and what is running.
+#[derive(Debug)]
+pub struct ReportBook {
+    resource_id: String,
+    min_period: chrono::Duration,
+    offered: Vec<Offered>,
+    active: BTreeMap<ReportRequestId, Active>,
+}
+
+fn rid(s: &str) -> Rid {
+    Rid::new(s).expect("valid rid")
+}
+fn spec(s: &str) -> ReportSpecifierId {
+    ReportSpecifierId::new(s).expect("valid id")
+}
+
+impl ReportBook {
+    /// The standard offer: TELEMETRY_USAGE (power, energy), TELEMETRY_STATUS,
+    /// HISTORY_USAGE (energy), for one resource.
+    pub fn new(resource_id: impl Into<String>, min_period: chrono::Duration) -> Self {
+        ReportBook {
+            resource_id: resource_id.into(),
+            min_period: min_period.max(chrono::Duration::seconds(1)),
+            offered: vec![
+                Offered {
+                    kind: ReportKind::TelemetryUsage,
+                    specifier: spec("TELEMETRY_USAGE"),
+                    points: vec![
+                        (rid("power"), DataPoint::PowerW),
+                        (rid("energy"), DataPoint::EnergyWh),
+                    ],
+                },
+                Offered {
+                    kind: ReportKind::TelemetryStatus,
+                    specifier: spec("TELEMETRY_STATUS"),
+                    points: vec![(rid("status"), DataPoint::Status)],
+                },
+                Offered {
+                    kind: ReportKind::HistoryUsage,
+                    specifier: spec("HISTORY_USAGE"),
+                    points: vec![(rid("energy"), DataPoint::EnergyWh)],
+                },
+            ],
+            active: BTreeMap::new(),
+        }
+    }
+
+    /// The METADATA oadrRegisterReport (reportRequestID 0) describing every
+    /// data point we really have.
+    pub fn register_report(&self, ven_id: &VenId, now: Timestamp) -> Message {
+        let min = Duration::from_secs(self.min_period.num_seconds() as u64);
+        let reports = self
+            .offered
+            .iter()
+            .map(|o| OadrReport {
+                dtstart: Some(now),
+                duration: Some(if o.kind == ReportKind::HistoryUsage {
+                    Duration {
+                        days: 7,
+                        ..Duration::ZERO
+                    }
+                } else {
+                    Duration::from_secs(3600)
+                }),
+                intervals: Vec::new(),
+                report_id: None,
+                descriptions: o
+                    .points
+                    .iter()
+                    .map(|(r, p)| ReportDescription {
+                        rid: r.clone(),
+                        report_subject: None,
+                        report_data_source: Some(EiTarget {
+                            resource_ids: vec![self.resource_id.clone()],
+                            ..Default::default()
+                        }),
+                        report_type: match p {
+                            DataPoint::Status => ReportType::ResourceStatus,
+                            _ => ReportType::Usage,
+                        },
+                        item_base: match p {
+                            DataPoint::PowerW => Some(ItemBase::power_real_watts(SiScale::None)),
+                            DataPoint::EnergyWh => Some(ItemBase::energy_real_wh(SiScale::None)),
+                            DataPoint::Status => None,
+                        },
+                        reading_type: match p {
+                            DataPoint::Status => ReadingType::NotApplicable,
+                            _ => ReadingType::DirectRead,
+                        },
+                        market_context: None,
+                        sampling_rate: Some(SamplingRate {
+                            min_period: min,
+                            max_period: Duration::from_secs(3600),
+                            on_change: false,
+                        }),
+                    })
+                    .collect(),
+                report_request_id: ReportRequestId::new("0").expect("valid"),
+                report_specifier_id: o.specifier.clone(),
+                report_name: Some(o.kind.metadata_name()),
+                created_date_time: now,
+            })
+            .collect();
+        Message::RegisterReport(RegisterReport {
+            request_id: request_id(),
+            reports,
+            ven_id: Some(ven_id.clone()),
+            report_request_id: None,
+        })
+    }
+
+    /// Report requests in force.
+    pub fn pending(&self) -> Vec<ReportRequestId> {
+        self.active.keys().cloned().collect()
+    }
+
+    pub fn is_active(&self, id: &ReportRequestId) -> bool {
+        self.active.contains_key(id)
+    }
+
+    /// Take in report requests (oadrCreateReport, or those inside
+    /// oadrRegisteredReport): returns the oadrCreatedReport and the actions
+    /// due at once (history copies, one-shot samples).
+    pub fn create(
+        &mut self,
+        request_id: &RequestId,
+        requests: &[ReportRequest],
+        ven_id: &VenId,
+        now: Timestamp,
+    ) -> (Message, Vec<Action>) {
+        let mut actions = Vec::new();
+        let mut errors = Vec::new();
+        for rr in requests {
+            match self.create_one(rr, now) {
+                Ok(mut a) => actions.append(&mut a),
+                Err(e) => {
+                    tracing::warn!(report_request_id = %rr.report_request_id, error = %e, "report request refused");
+                    errors.push(e);
+                }
+            }
+        }
+        let response = if errors.is_empty() || errors.len() < requests.len() {
+            EiResponse::ok(request_id.clone())
+        } else {
+            EiResponse::error(
+                ResponseCode::REPORT_NOT_SUPPORTED,
+                errors.join("; "),
+                request_id.clone(),
+            )
+        };
+        let msg = Message::CreatedReport(CreatedReport {
+            response,
+            pending_reports: self.pending(),
+            ven_id: Some(ven_id.clone()),
+        });
+        actions.extend(self.tick(now));
+        (msg, actions)
+    }
+
+    fn create_one(&mut self, rr: &ReportRequest, now: Timestamp) -> Result<Vec<Action>, String> {
+        let s = &rr.specifier;
+        let offered = self
+            .offered
+            .iter()
+            .find(|o| o.specifier == s.report_specifier_id)
+            .ok_or_else(|| format!("no report with reportSpecifierID {}", s.report_specifier_id))?;
+        let mut points = Vec::new();
+        for p in &s.payloads {
+            let found = offered
+                .points
+                .iter()
+                .find(|(r, _)| *r == p.rid)
+                .ok_or_else(|| format!("report {} has no rID {}", s.report_specifier_id, p.rid))?;
+            points.push(found.clone());
+        }
+        if points.is_empty() {
+            points = offered.points.clone();
+        }
+        let mut granularity = s.granularity.to_chrono();
+        let back = s.report_back_duration.to_chrono();
+        if granularity < chrono::Duration::zero() || back < chrono::Duration::zero() {
+            return Err("negative granularity or reportBackDuration".into());
+        }
+        let (start, end) = match &s.report_interval {
+            Some(p) => {
+                let d = p.duration.to_chrono();
+                (p.dtstart, (!d.is_zero()).then(|| p.dtstart + d))
+            }
+            None => (now, None),
+        };
+        if offered.kind == ReportKind::HistoryUsage {
+            let (from, to) = match &s.report_interval {
+                Some(_) => (start, end.unwrap_or(now).min(now)),
+                None => (now - chrono::Duration::hours(24), now),
+            };
+            let g = if granularity.is_zero() {
+                chrono::Duration::minutes(1)
+            } else {
+                granularity
+            };
+            tracing::info!(report_request_id = %rr.report_request_id, %from, %to, "history report requested");
+            return Ok(vec![
+                Action::History {
+                    kind: ReportKind::HistoryUsage,
+                    report_request_id: rr.report_request_id.clone(),
+                    report_specifier_id: s.report_specifier_id.clone(),
+                    points,
+                    from,
+                    to,
+                    granularity: g,
+                },
+                Action::Flush,
+            ]);
+        }
+        if granularity.is_zero() {
+            granularity = if back.is_zero() {
+                self.min_period
+            } else {
+                back
+            };
+        }
+        granularity = granularity.max(self.min_period);
+        let next_flush = if back.is_zero() {
+            end
+        } else {
+            Some(start + back)
+        };
+        // First sampling instant after now, aligned to start.
+        let mut next_sample = start + granularity;
+        if next_sample <= now {
+            let k = (now - start).num_milliseconds() / granularity.num_milliseconds() + 1;
+            next_sample = start + granularity * k as i32;
+        }
+        tracing::info!(
+            report_request_id = %rr.report_request_id, specifier = %s.report_specifier_id,
+            granularity_s = granularity.num_seconds(), back_s = back.num_seconds(), "report started"
+        );
+        self.active.insert(
+            rr.report_request_id.clone(),
+            Active {
+                kind: offered.kind,
+                specifier: s.report_specifier_id.clone(),
+                points,
+                granularity,
+                back,
+                end,
+                next_sample,
+                next_flush,
+            },
+        );
+        Ok(Vec::new())
+    }
+
+    /// oadrCancelReport: stop the named requests.
+    pub fn cancel(
+        &mut self,
+        request_id: &RequestId,
+        ids: &[ReportRequestId],
+        report_to_follow: bool,
+        ven_id: &VenId,
+    ) -> (Message, Vec<Action>) {
+        let mut unknown = Vec::new();
+        for id in ids {
+            if self.active.remove(id).is_some() {
+                tracing::info!(report_request_id = %id, "report cancelled");
+            } else {
+                unknown.push(id.to_string());
+            }
+        }
+        let response = if unknown.len() == ids.len() && !ids.is_empty() {
+            EiResponse::error(
+                ResponseCode::INVALID_ID,
+                format!("unknown reportRequestID {}", unknown.join(", ")),
+                request_id.clone(),
+            )
+        } else {
+            EiResponse::ok(request_id.clone())
+        };
+        let msg = Message::CanceledReport(CanceledReport {
+            response,
+            pending_reports: self.pending(),
+            ven_id: Some(ven_id.clone()),
+        });
+        let actions = if report_to_follow {
+            vec![Action::Flush]
+        } else {
+            Vec::new()
+        };
+        (msg, actions)
+    }
+
+    /// Samples and flushes due at `now`; requests whose interval ended are removed.
+    pub fn tick(&mut self, now: Timestamp) -> Vec<Action> {
+        let mut actions = Vec::new();
+        let mut flush = false;
+        let mut finished = Vec::new();
+        for (id, a) in self.active.iter_mut() {
+            if a.next_sample <= now && a.end.is_none_or(|e| a.next_sample <= e) {
+                // Catch up to the latest due instant only.
+                let behind =
+                    (now - a.next_sample).num_milliseconds() / a.granularity.num_milliseconds();
+                let mut at = a.next_sample + a.granularity * behind as i32;
+                if let Some(e) = a.end {
+                    at = at.min(e);
+                }
+                if behind > 0 {
+                    tracing::warn!(report_request_id = %id, skipped = behind, "sampling instants missed");
+                }
+                actions.push(Action::Sample {
+                    kind: a.kind,
+                    report_request_id: id.clone(),
+                    report_specifier_id: a.specifier.clone(),
+                    points: a.points.clone(),
+                    dtstart: at - a.granularity,
+                    granularity: a.granularity,
+                });
+                a.next_sample = at + a.granularity;
+            }
+            if let Some(f) = a.next_flush {
+                if f <= now {
+                    flush = true;
+                    a.next_flush = if a.back.is_zero() {
+                        None
+                    } else {
+                        let k = (now - f).num_milliseconds() / a.back.num_milliseconds() + 1;
+                        Some(f + a.back * k as i32)
+                    };
+                }
+            }
+            if a.end.is_some_and(|e| now >= e && a.next_sample > e) {
+                finished.push(id.clone());
+                flush = true;
+            }
+        }
+        for id in finished {
+            tracing::info!(report_request_id = %id, "report interval ended");
+            self.active.remove(&id);
+        }
+        if flush {
+            actions.push(Action::Flush);
+        }
+        actions
+    }
+
+    pub fn next_wakeup(&self) -> Option<Timestamp> {
+        self.active
+            .values()
+            .flat_map(|a| [Some(a.next_sample), a.next_flush])
+            .flatten()
+            .min()
+    }
+
+    pub fn clear(&mut self) {
+        self.active.clear();
+    }
+}
+
+/// oadrUpdateReport carrying `readings`, one oadrReport per report request,
+/// in the given order, one data point per interval (the form every peer reads).
+pub fn update_report(ven_id: &VenId, readings: &[Reading], now: Timestamp) -> Message {
+    let mut reports: Vec<OadrReport> = Vec::new();
+    for r in readings {
+        let iv = Interval {
+            dtstart: Some(r.dtstart),
+            duration: Some(Duration::from_secs(r.duration_s as u64)),
+            uid: None,
+            payloads: vec![StreamPayload::Report(ReportPayload {
+                rid: r.rid.clone(),
+                confidence: None,
+                accuracy: None,
+                payload: match &r.value {
+                    Value::Float(v) => PayloadBase::Float(*v),
+                    Value::Status {
+                        online,
+                        manual_override,
+                        level,
+                    } => PayloadBase::ResourceStatus(ResourceStatus {
+                        online: *online,
+                        manual_override: *manual_override,
+                        load_control_state: Some(LoadControlState {
+                            level_offset: Some(LoadControlValue {
+                                current: *level,
+                                ..Default::default()
+                            }),
+                            ..Default::default()
+                        }),
+                    }),
+                },
+                data_quality: None,
+            })],
+        };
+        let end = r.dtstart + chrono::Duration::seconds(r.duration_s as i64);
+        match reports
+            .iter_mut()
+            .find(|x| x.report_request_id == r.report_request_id)
+        {
+            Some(rep) => {
+                let start = rep.dtstart.unwrap_or(r.dtstart).min(r.dtstart);
+                let old_end = rep.dtstart.unwrap_or(r.dtstart)
+                    + rep.duration.map(|d| d.to_chrono()).unwrap_or_default();
+                let new_end = old_end.max(end);
+                rep.dtstart = Some(start);
+                rep.duration = Some(Duration::from_secs(
+                    (new_end - start).num_seconds().max(0) as u64
+                ));
+                rep.intervals.push(iv);
+            }
+            None => reports.push(OadrReport {
+                dtstart: Some(r.dtstart),
+                duration: Some(Duration::from_secs(r.duration_s as u64)),
+                intervals: vec![iv],
+                report_id: Some(
+                    ReportId::new(uuid::Uuid::new_v4().simple().to_string()).expect("valid"),
+                ),
+                descriptions: Vec::new(),
+                report_request_id: r.report_request_id.clone(),
+                report_specifier_id: r.report_specifier_id.clone(),
+                report_name: Some(r.kind.name()),
+                created_date_time: now,
+            }),
+        }
+    }
+    Message::UpdateReport(UpdateReport {
+        request_id: request_id(),
+        reports,
+        ven_id: Some(ven_id.clone()),
+    })
+}

@@ -4,7 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use adr_schema::{Duration, VtnId};
+
+pub use crate::tls::{Tls, TlsStack};
 use serde::Deserialize;
 
 /// The TOML file. Every field is optional.
@@ -28,20 +33,128 @@ pub struct FileConfig {
     pub queue_ttl: Option<String>,
     pub body_limit: Option<usize>,
     pub workers: Option<usize>,
-    /// Issue 7 hook: TLS with client certificates. Not implemented yet: setting it is refused.
+    /// TLS with client certificates (issue 7). Absent: plain HTTP.
     pub tls: Option<TlsConfig>,
-    /// Issue 6 hook: Stacks chain module. Accepted and ignored for now.
-    pub chain: Option<toml::Value>,
+    /// Who may register with a client certificate: `open` or `provisioned` (default).
+    pub registration_policy: Option<RegistrationPolicy>,
+    /// XML signatures: `off` (default), `optional`, `required`.
+    pub xml_signature: Option<SignatureMode>,
+    /// How far a ReplayProtect timestamp may be from now (either way), e.g. "PT5M".
+    pub replay_window: Option<String>,
+    /// Signing key and certificate (PEM); default: the TLS certificate and key.
+    pub signing_cert: Option<PathBuf>,
+    pub signing_key: Option<PathBuf>,
+    /// Chain mode: follow the DR program on Stacks (see `bridge::ChainConfig`).
+    pub chain: Option<crate::bridge::ChainConfig>,
 }
 
+/// `[tls]` in the file; flags (`--tls-*`, `--client-ca`) override each key.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TlsConfig {
-    pub cert: PathBuf,
-    pub key: PathBuf,
+    pub stack: Option<TlsStack>,
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
     pub ec_cert: Option<PathBuf>,
     pub ec_key: Option<PathBuf>,
     pub client_ca: Option<PathBuf>,
+}
+
+impl TlsConfig {
+    fn merge(self, o: TlsConfig) -> TlsConfig {
+        TlsConfig {
+            stack: o.stack.or(self.stack),
+            cert: o.cert.or(self.cert),
+            key: o.key.or(self.key),
+            ec_cert: o.ec_cert.or(self.ec_cert),
+            ec_key: o.ec_key.or(self.ec_key),
+            client_ca: o.client_ca.or(self.client_ca),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.stack.is_none()
+            && self.cert.is_none()
+            && self.key.is_none()
+            && self.ec_cert.is_none()
+            && self.ec_key.is_none()
+            && self.client_ca.is_none()
+    }
+
+    fn validate(self) -> anyhow::Result<Tls> {
+        let need = |v: Option<PathBuf>, what: &str| {
+            v.ok_or_else(|| anyhow::anyhow!("TLS is configured but {what} is missing"))
+        };
+        let ec = match (self.ec_cert, self.ec_key) {
+            (Some(c), Some(k)) => Some((c, k)),
+            (None, None) => None,
+            _ => anyhow::bail!("--tls-cert-ec and --tls-key-ec go together"),
+        };
+        Ok(Tls {
+            stack: self.stack.unwrap_or_default(),
+            cert: need(self.cert, "--tls-cert (tls.cert)")?,
+            key: need(self.key, "--tls-key (tls.key)")?,
+            ec,
+            // Client certificates are the VEN's identity in 2.0b: always required with TLS.
+            client_ca: need(self.client_ca, "--client-ca (tls.client_ca)")?,
+        })
+    }
+}
+
+/// Who may register when the VTN serves TLS (without TLS there is no identity to check).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistrationPolicy {
+    /// Any certificate that chains to the client CA may register; its fingerprint is bound
+    /// to the new venID.
+    Open,
+    /// Only certificates pre-provisioned by an operator (`vtn vens add --fingerprint`).
+    #[default]
+    Provisioned,
+}
+
+impl RegistrationPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegistrationPolicy::Open => "open",
+            RegistrationPolicy::Provisioned => "provisioned",
+        }
+    }
+}
+
+/// XML signatures (the 2.0b high-security option).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SignatureMode {
+    /// Neither verify nor sign (a signature on an incoming message is ignored).
+    #[default]
+    Off,
+    /// Verify signed messages (refusing bad ones), accept unsigned ones; sign the
+    /// answers to signed messages.
+    Optional,
+    /// Refuse unsigned messages; sign every answer.
+    Required,
+}
+
+/// The registration policy, changeable at run time through the admin API.
+#[derive(Debug, Default)]
+pub struct PolicyCell(AtomicBool);
+
+impl PolicyCell {
+    pub fn new(p: RegistrationPolicy) -> Self {
+        PolicyCell(AtomicBool::new(p == RegistrationPolicy::Open))
+    }
+    pub fn get(&self) -> RegistrationPolicy {
+        if self.0.load(Ordering::Relaxed) {
+            RegistrationPolicy::Open
+        } else {
+            RegistrationPolicy::Provisioned
+        }
+    }
+    pub fn set(&self, p: RegistrationPolicy) {
+        self.0
+            .store(p == RegistrationPolicy::Open, Ordering::Relaxed);
+    }
 }
 
 /// Values given on the command line or in the environment (already merged by clap).
@@ -53,6 +166,12 @@ pub struct Overrides {
     pub poll_freq: Option<String>,
     pub admin_token: Option<String>,
     pub market_context: Option<String>,
+    pub tls: TlsConfig,
+    pub registration_policy: Option<RegistrationPolicy>,
+    pub xml_signature: Option<SignatureMode>,
+    pub replay_window: Option<String>,
+    pub signing_cert: Option<PathBuf>,
+    pub signing_key: Option<PathBuf>,
 }
 
 /// Everything the running VTN needs to know, validated.
@@ -72,7 +191,15 @@ pub struct Settings {
     pub queue_ttl: Duration,
     pub body_limit: usize,
     pub workers: Option<usize>,
-    pub tls: Option<TlsConfig>,
+    pub tls: Option<Tls>,
+    pub registration_policy: Arc<PolicyCell>,
+    pub xml_signature: SignatureMode,
+    pub replay_window: Duration,
+    /// (certificate, key) that sign outgoing payloads when signatures are on.
+    pub signing: Option<(PathBuf, PathBuf)>,
+    /// Chain mode, from `[chain]` with env overrides (`VTN_CHAIN_NODE`,
+    /// `VTN_CHAIN_API`, `VTN_CHAIN_DEPLOYER`; the key from `VTN_ORACLE_KEY`).
+    pub chain: Option<crate::bridge::ChainConfig>,
 }
 
 impl Default for Settings {
@@ -112,7 +239,7 @@ impl Settings {
         let token = o.admin_token.or(f.admin_token).filter(|t| !t.is_empty());
         let generated = token.is_none();
         let admin_token = token.unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-        let s = Settings {
+        let mut s = Settings {
             listen: o
                 .listen
                 .or(f.listen)
@@ -132,13 +259,80 @@ impl Settings {
             queue_ttl: dur("queue_ttl", f.queue_ttl, "P7D")?,
             body_limit: f.body_limit.unwrap_or(1024 * 1024),
             workers: f.workers,
-            tls: f.tls,
+            tls: {
+                let t = f.tls.unwrap_or_default().merge(o.tls);
+                if t.is_empty() {
+                    None
+                } else {
+                    Some(t.validate()?)
+                }
+            },
+            registration_policy: Arc::new(PolicyCell::new(
+                o.registration_policy
+                    .or(f.registration_policy)
+                    .unwrap_or_default(),
+            )),
+            xml_signature: SignatureMode::Off,
+            replay_window: dur("replay_window", None, "PT5M")?,
+            signing: None,
+            chain: chain_config(f.chain),
         };
+        s.xml_signature = o.xml_signature.or(f.xml_signature).unwrap_or_default();
+        s.replay_window = dur("replay_window", o.replay_window.or(f.replay_window), "PT5M")?;
+        s.signing = match (
+            o.signing_cert.or(f.signing_cert),
+            o.signing_key.or(f.signing_key),
+        ) {
+            (Some(c), Some(k)) => Some((c, k)),
+            (None, None) => s.tls.as_ref().map(|t| (t.cert.clone(), t.key.clone())),
+            _ => anyhow::bail!("signing_cert and signing_key go together"),
+        };
+        if s.xml_signature != SignatureMode::Off && s.signing.is_none() {
+            anyhow::bail!("XML signatures need a signing key: --signing-cert/--signing-key or TLS");
+        }
         if s.poll_freq.is_zero() || s.poll_freq.negative {
             anyhow::bail!("poll_freq must be positive");
         }
         Ok(s)
     }
+}
+
+/// `[chain]` from the file, each key overridable from the environment; the
+/// node URL alone (env) is enough to turn chain mode on with the deployer given too.
+fn chain_config(f: Option<crate::bridge::ChainConfig>) -> Option<crate::bridge::ChainConfig> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let node = env("VTN_CHAIN_NODE");
+    let deployer = env("VTN_CHAIN_DEPLOYER");
+    let mut c = match (f, &node, &deployer) {
+        (Some(c), _, _) => c,
+        (None, Some(n), Some(d)) => crate::bridge::ChainConfig {
+            node_url: n.clone(),
+            api_url: None,
+            deployer: d.clone(),
+            network: None,
+            oracle_key: None,
+            confirmations: None,
+            poll_secs: None,
+            fee: None,
+        },
+        _ => return None,
+    };
+    if let Some(n) = node {
+        c.node_url = n;
+    }
+    if let Some(d) = deployer {
+        c.deployer = d;
+    }
+    if let Some(a) = env("VTN_CHAIN_API") {
+        c.api_url = Some(a);
+    }
+    if let Some(p) = env("VTN_CHAIN_POLL_SECS").and_then(|p| p.parse().ok()) {
+        c.poll_secs = Some(p);
+    }
+    if let Some(p) = env("VTN_CHAIN_CONFIRMATIONS").and_then(|p| p.parse().ok()) {
+        c.confirmations = Some(p);
+    }
+    Some(c)
 }
 
 #[cfg(test)]

@@ -5,10 +5,12 @@
 //! - [`store`]: diesel/SQLite storage as plain functions over a connection.
 //! - [`http`]: the five OpenADR services and the JSON admin API on actix-web.
 //! - [`jobs`]: timed work (event status transitions, report deadlines, clean-up).
+//! - [`bridge`]: chain mode: on-chain DR events in, oracle data out.
 //! - [`client`]: the admin API client behind the `vtn` CLI subcommands.
 #![forbid(unsafe_code)]
 #![recursion_limit = "512"]
 
+pub mod bridge;
 pub mod client;
 pub mod clock;
 pub mod config;
@@ -20,6 +22,7 @@ pub mod push;
 pub mod registry;
 pub mod state;
 pub mod store;
+pub mod tls;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Settings;

@@ -25,6 +25,15 @@ struct Cli {
     /// Admin API bearer token.
     #[arg(long, global = true, env = "VTN_ADMIN_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// CA bundle to verify an https VTN with (admin client).
+    #[arg(long, global = true, env = "VTN_CA")]
+    ca: Option<PathBuf>,
+    /// Client certificate chain (PEM) for an https VTN that requires one (admin client).
+    #[arg(long, global = true, env = "VTN_CLIENT_CERT")]
+    cert: Option<PathBuf>,
+    /// Private key of --cert (PEM).
+    #[arg(long, global = true, env = "VTN_CLIENT_KEY")]
+    key: Option<PathBuf>,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -47,6 +56,25 @@ enum Cmd {
     Reports(ReportsCmd),
     /// Print the admin API's OpenAPI document.
     Openapi,
+    /// Chain mode: recompute each participant's oracle data from the stored
+    /// readings and compare with data-oracle on chain; non-zero exit on a mismatch.
+    Verify(VerifyArgs),
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    /// The on-chain event id.
+    #[arg(long)]
+    event: u64,
+    /// TOML configuration file (its `[chain]` section; env VTN_CHAIN_* also work).
+    #[arg(long, env = "VTN_CONFIG")]
+    config: Option<PathBuf>,
+    /// SQLite database file (default ./vtn.db).
+    #[arg(long, env = "VTN_DB")]
+    db: Option<PathBuf>,
+    /// Print the comparison as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -72,6 +100,40 @@ struct ServeArgs {
     /// Log as JSON lines.
     #[arg(long, env = "VTN_LOG_JSON")]
     log_json: bool,
+    /// TLS implementation: openssl (the 2.0b profile: TLS 1.2, AES128-SHA256 and
+    /// ECDHE-ECDSA-AES128-SHA256) or rustls (modern suites, TLS 1.2/1.3).
+    #[arg(long, value_enum, env = "VTN_TLS_STACK")]
+    tls_stack: Option<vtn::tls::TlsStack>,
+    /// Server certificate chain (PEM, leaf first); RSA for the 2.0b RSA suite.
+    #[arg(long, env = "VTN_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// Private key of --tls-cert (PEM).
+    #[arg(long, env = "VTN_TLS_KEY")]
+    tls_key: Option<PathBuf>,
+    /// ECC server certificate chain (served for ECDSA suites).
+    #[arg(long, env = "VTN_TLS_CERT_EC")]
+    tls_cert_ec: Option<PathBuf>,
+    /// Private key of --tls-cert-ec.
+    #[arg(long, env = "VTN_TLS_KEY_EC")]
+    tls_key_ec: Option<PathBuf>,
+    /// CA bundle that VEN client certificates must chain to (required with TLS).
+    #[arg(long, env = "VTN_CLIENT_CA")]
+    client_ca: Option<PathBuf>,
+    /// Who may register over TLS: provisioned certificates only (default) or any valid one.
+    #[arg(long, value_enum, env = "VTN_REGISTRATION_POLICY")]
+    registration_policy: Option<vtn::config::RegistrationPolicy>,
+    /// XML signatures: off (default), optional (verify when present), required.
+    #[arg(long, value_enum, env = "VTN_XML_SIGNATURE")]
+    xml_signature: Option<vtn::config::SignatureMode>,
+    /// Accepted ReplayProtect clock difference, either way (default PT5M).
+    #[arg(long, env = "VTN_REPLAY_WINDOW")]
+    replay_window: Option<String>,
+    /// Certificate that signs payloads (default: --tls-cert).
+    #[arg(long, env = "VTN_SIGNING_CERT")]
+    signing_cert: Option<PathBuf>,
+    /// Key that signs payloads (default: --tls-key).
+    #[arg(long, env = "VTN_SIGNING_KEY")]
+    signing_key: Option<PathBuf>,
 }
 
 #[derive(Args, Default)]
@@ -225,6 +287,19 @@ enum VensCmd {
     },
     /// Show one VEN (by name or venID).
     Show { ven: String },
+    /// Pre-provision a VEN by its client certificate fingerprint; prints the venID.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// 29-character OpenADR fingerprint (`oadr fingerprint VEN.crt`); 20 hex digits also accepted.
+        #[arg(long)]
+        fingerprint: String,
+    },
+    /// Show or set the registration policy for TLS clients (open | provisioned).
+    Policy {
+        #[arg(value_enum)]
+        policy: Option<vtn::config::RegistrationPolicy>,
+    },
     /// Ask a VEN to register again (oadrRequestReregistration).
     Reregister { ven: String },
     /// Cancel a VEN's registration (oadrCancelPartyRegistration).
@@ -304,13 +379,89 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.cmd {
         Cmd::Serve(a) => serve(a, cli.token),
+        Cmd::Verify(a) => verify(a),
         cmd => {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
-            rt.block_on(client(cmd, ApiClient::new(&cli.api, cli.token)?))
+            let api = ApiClient::new(&cli.api, cli.token)?.with_tls(
+                cli.ca.as_deref(),
+                cli.cert.as_deref(),
+                cli.key.as_deref(),
+            )?;
+            rt.block_on(client(cmd, api))
         }
     }
+}
+
+fn verify(a: VerifyArgs) -> anyhow::Result<()> {
+    let settings = Settings::load(
+        a.config.as_deref(),
+        Overrides {
+            db: a.db,
+            ..Default::default()
+        },
+    )?;
+    let cc = settings.chain.clone().context(
+        "no chain configured: give [chain] in --config or VTN_CHAIN_NODE and VTN_CHAIN_DEPLOYER",
+    )?;
+    let bridge = vtn::bridge::Bridge::from_config(&cc)?;
+    if !settings.db.exists() {
+        anyhow::bail!("no database at {}", settings.db.display());
+    }
+    let pool = vtn::store::open(&settings.db)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let checks = rt.block_on(vtn::bridge::verify::verify(&pool, &bridge, a.event))?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&checks)?);
+    } else {
+        println!(
+            "{:<44} {:>8} {:>12} {:>12} {:>12} {:>12}  {:<10} result",
+            "participant", "readings", "baseline Wh", "chain", "actual Wh", "chain", "hash"
+        );
+        let o = |v: Option<u128>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+        for c in &checks {
+            let hash = match (&c.hash, &c.chain_hash) {
+                (Some(a), Some(b)) if a == b => "same".to_string(),
+                (Some(_), Some(_)) => "DIFFERENT".to_string(),
+                (None, _) => "no data".to_string(),
+                (_, None) => "not on chain".to_string(),
+            };
+            println!(
+                "{:<44} {:>8} {:>12} {:>12} {:>12} {:>12}  {:<10} {}",
+                c.user,
+                c.readings,
+                o(c.baseline_wh),
+                o(c.chain_baseline_wh),
+                o(c.actual_wh),
+                o(c.chain_actual_wh),
+                hash,
+                if c.ok { "ok" } else { "MISMATCH" }
+            );
+        }
+    }
+    let bad = checks.iter().filter(|c| !c.ok).count();
+    if checks.is_empty() {
+        anyhow::bail!(
+            "event {}: no oracle submissions recorded by this VTN",
+            a.event
+        );
+    }
+    if bad > 0 {
+        anyhow::bail!(
+            "event {}: {bad} of {} participants do not match the chain",
+            a.event,
+            checks.len()
+        );
+    }
+    println!(
+        "event {}: all {} participants match the chain",
+        a.event,
+        checks.len()
+    );
+    Ok(())
 }
 
 fn serve(a: ServeArgs, token: Option<String>) -> anyhow::Result<()> {
@@ -324,11 +475,22 @@ fn serve(a: ServeArgs, token: Option<String>) -> anyhow::Result<()> {
             poll_freq: a.poll_freq,
             admin_token: token,
             market_context: a.market_context,
+            tls: vtn::config::TlsConfig {
+                stack: a.tls_stack,
+                cert: a.tls_cert,
+                key: a.tls_key,
+                ec_cert: a.tls_cert_ec,
+                ec_key: a.tls_key_ec,
+                client_ca: a.client_ca,
+            },
+            registration_policy: a.registration_policy,
+            xml_signature: a.xml_signature,
+            replay_window: a.replay_window,
+            signing_cert: a.signing_cert,
+            signing_key: a.signing_key,
         },
     )?;
-    if settings.tls.is_some() {
-        anyhow::bail!("[tls] is configured, but TLS arrives in a later release (issue 7); remove it to serve plain HTTP");
-    }
+    let sig = vtn::state::Signatures::from_settings(&settings)?.map(Arc::new);
     let workers = settings.workers.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -338,34 +500,55 @@ fn serve(a: ServeArgs, token: Option<String>) -> anyhow::Result<()> {
         let listen = settings.listen.clone();
         let generated = settings.admin_token_generated;
         let token = settings.admin_token.clone();
-        let st = AppState::open(settings, Arc::new(SystemClock)).context("opening the database")?;
-        tracing::warn!(
-            "TLS is off: serving plain HTTP on {listen}. Use it only on a trusted network."
-        );
+        let tls = settings.tls.clone();
+        let mut st =
+            AppState::open(settings, Arc::new(SystemClock)).context("opening the database")?;
+        if let Some(s) = &sig {
+            tracing::info!(mode = ?s.mode, algorithm = ?s.signer.algorithm(), fingerprint = s.signer.fingerprint(), replay_window = %st.settings.replay_window, "XML signatures on");
+        }
+        st.sig = sig;
+        if tls.is_none() {
+            tracing::warn!(
+                "TLS is off: serving plain HTTP on {listen}. Use it only on a trusted network."
+            );
+        }
         if generated {
             // Printed once, on stderr, so that an operator can use the CLI; set VTN_ADMIN_TOKEN to choose one.
             eprintln!("admin API token (generated, not stored): {token}");
         }
         let st = push::spawn(st);
         let _sched = jobs::start(st.clone()).await?;
+        if let Some(cc) = &st.settings.chain {
+            let b = vtn::bridge::Bridge::from_config(cc).context("chain configuration")?;
+            vtn::bridge::spawn(st.clone(), Arc::new(b));
+        }
+        let scheme = if tls.is_some() { "https" } else { "http" };
         tracing::info!(
             vtn_id = st.settings.vtn_id.as_str(),
             db = %st.settings.db.display(),
             vens = st.registry.len(),
-            "VTN listening on http://{listen}{}",
+            tls = %tls.as_ref().map(|t| t.stack.to_string()).unwrap_or_else(|| "off".into()),
+            registration_policy = st.settings.registration_policy.get().as_str(),
+            "VTN listening on {scheme}://{listen}{}",
             http::OADR_PREFIX
         );
         let st2 = st.clone();
-        HttpServer::new(move || App::new().configure(http::configure(st2.clone())))
+        let server = HttpServer::new(move || App::new().configure(http::configure(st2.clone())))
+            .on_connect(vtn::tls::on_connect)
             .workers(workers)
             .backlog(4096)
             .max_connections(100_000)
             .keep_alive(std::time::Duration::from_secs(75))
-            .client_request_timeout(std::time::Duration::from_secs(30))
-            .bind(&listen)
-            .with_context(|| format!("binding {listen}"))?
-            .run()
-            .await?;
+            .client_request_timeout(std::time::Duration::from_secs(30));
+        let server = match &tls {
+            None => server.bind(&listen),
+            Some(t) => match t.stack {
+                vtn::tls::TlsStack::Openssl => server.bind_openssl(&listen, t.openssl_acceptor()?),
+                vtn::tls::TlsStack::Rustls => server.bind_rustls_0_23(&listen, t.rustls_config()?),
+            },
+        }
+        .with_context(|| format!("binding {listen}"))?;
+        server.run().await?;
         let _ = jobs::run_housekeeping(&st).await;
         Ok(())
     })
@@ -382,7 +565,7 @@ fn s(v: &Value, k: &str) -> String {
 async fn client(cmd: Cmd, api: ApiClient) -> anyhow::Result<()> {
     let print = |v: &Value| println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
     match cmd {
-        Cmd::Serve(_) => unreachable!(),
+        Cmd::Serve(_) | Cmd::Verify(_) => unreachable!("handled in main"),
         Cmd::Openapi => print(&api.get("/openapi.json", &[]).await?),
         Cmd::Events(EventsCmd::Create(a)) => {
             let v = api.post("/events", &a.body(true)?).await?;
@@ -455,6 +638,25 @@ async fn client(cmd: Cmd, api: ApiClient) -> anyhow::Result<()> {
                     );
                 }
             }
+        }
+        Cmd::Vens(VensCmd::Add { name, fingerprint }) => {
+            let v = api
+                .post(
+                    "/vens",
+                    &json!({"ven_name": name, "cert_fingerprint": fingerprint}),
+                )
+                .await?;
+            println!("{}", s(&v, "ven_id"));
+        }
+        Cmd::Vens(VensCmd::Policy { policy }) => {
+            let v = match policy {
+                Some(p) => {
+                    api.put("/registration-policy", &json!({"policy": p.as_str()}))
+                        .await?
+                }
+                None => api.get("/registration-policy", &[]).await?,
+            };
+            println!("{}", s(&v, "policy"));
         }
         Cmd::Vens(VensCmd::Show { ven }) => {
             print(&api.get(&format!("/vens/{}", seg(&ven)), &[]).await?)

@@ -103,7 +103,9 @@ impl Service {
 pub struct Ctx<'a> {
     pub settings: &'a Settings,
     pub now: Timestamp,
-    /// Issue 7 hook: the TLS client certificate fingerprint of the peer, when there is one.
+    /// The TLS client certificate fingerprint of the peer (normalised, 29 characters).
+    /// `Some` on a TLS listener: every message must then come from the certificate
+    /// bound to the venID it names.
     pub peer_fingerprint: Option<String>,
 }
 
@@ -124,6 +126,8 @@ pub struct Effects {
     pub push: Vec<String>,
     /// The VEN this message came from, if identified.
     pub contact: Option<String>,
+    /// (venID, fingerprint) bindings made by this message.
+    pub fingerprints: Vec<(String, Option<String>)>,
 }
 
 /// A reply: a message, or XML already written (queued messages).
@@ -275,6 +279,7 @@ fn dispatch(c: &mut Conn, ctx: &Ctx, msg: &Message, fx: &mut Effects) -> Result<
         M::CanceledPartyRegistration(m) => {
             if let Some(v) = &m.ven_id {
                 if let Some(row) = store::find_ven(c, v.as_str())? {
+                    check_peer(ctx, &row)?;
                     fx.contact = Some(row.ven_id.clone());
                     if row.registration_id.is_some() && m.response.response_code.is_ok() {
                         clear_registration(c, ctx, row, fx)?;
@@ -386,14 +391,20 @@ pub fn registered(c: &mut Conn, ctx: &Ctx, ven: &VenId) -> Result<VenRow> {
     Ok(row)
 }
 
-fn check_peer(ctx: &Ctx, row: &VenRow) -> Result<()> {
-    if let (Some(peer), Some(bound)) = (&ctx.peer_fingerprint, &row.cert_fingerprint) {
-        if !peer.eq_ignore_ascii_case(bound) {
-            return Err(VtnError::NotRegistered(format!(
-                "{} (client certificate does not match)",
-                row.ven_id
-            )));
-        }
+/// On TLS, the peer's certificate must be the one bound to this VEN (463 otherwise).
+pub fn check_peer(ctx: &Ctx, row: &VenRow) -> Result<()> {
+    let Some(peer) = &ctx.peer_fingerprint else {
+        return Ok(());
+    };
+    let bound = row
+        .cert_fingerprint
+        .as_deref()
+        .and_then(adr_schema::fingerprint::normalize);
+    if bound.as_deref() != Some(peer.as_str()) {
+        return Err(VtnError::NotRegistered(format!(
+            "{} (the client certificate is not the one bound to this venID)",
+            row.ven_id
+        )));
     }
     Ok(())
 }
@@ -473,6 +484,12 @@ fn create_registration(
             Some(store::find_ven(c, id.as_str())?.ok_or_else(|| {
                 VtnError::InvalidId(format!("venID {id} is not known to this VTN"))
             })?)
+        } else if let Some(v) = match &ctx.peer_fingerprint {
+            // On TLS the certificate names the VEN (pre-provisioned or registered before).
+            Some(fp) => store::find_ven_by_fingerprint(c, fp)?,
+            None => None,
+        } {
+            Some(v)
         } else if let Some(n) = &name {
             store::find_ven_by_name(c, n)?
         } else {
@@ -490,8 +507,15 @@ fn create_registration(
         }
     }
     let now = ctx.now_ms();
+    let open = ctx.settings.registration_policy.get() == crate::config::RegistrationPolicy::Open;
     let row = match existing {
         Some(mut v) => {
+            if v.cert_fingerprint.is_none() && ctx.peer_fingerprint.is_some() && open {
+                // A VEN known from plain HTTP days: bind its first certificate (open policy only).
+                v.cert_fingerprint = ctx.peer_fingerprint.clone();
+                fx.fingerprints
+                    .push((v.ven_id.clone(), v.cert_fingerprint.clone()));
+            }
             check_peer(ctx, &v)?;
             v.ven_name = name.or(v.ven_name);
             v.registration_id = Some(v.registration_id.unwrap_or_else(new_id));
@@ -505,6 +529,11 @@ fn create_registration(
             v
         }
         None => {
+            if ctx.peer_fingerprint.is_some() && !open {
+                return Err(VtnError::NotRegistered(
+                    "this client certificate is not provisioned on this VTN (registration policy: provisioned)".into(),
+                ));
+            }
             let v = VenRow {
                 ven_id: new_id(),
                 ven_name: name,
@@ -524,6 +553,8 @@ fn create_registration(
                 last_contact: Some(now),
             };
             store::insert_ven(c, &v)?;
+            fx.fingerprints
+                .push((v.ven_id.clone(), v.cert_fingerprint.clone()));
             v
         }
     };
@@ -1043,10 +1074,25 @@ pub fn create_event(
     spec: EventSpec,
     fx: &mut Effects,
 ) -> Result<StoredEvent> {
+    create_event_with_id(c, ctx, new_id(), spec, fx)
+}
+
+/// As [`create_event`], with the eventID chosen by the caller (chain mode
+/// names events `chain-{id}`). An existing id is refused.
+pub fn create_event_with_id(
+    c: &mut Conn,
+    ctx: &Ctx,
+    event_id: String,
+    spec: EventSpec,
+    fx: &mut Effects,
+) -> Result<StoredEvent> {
     spec.validate()?;
     c.immediate_transaction(|c| {
+        if store::get_event(c, &event_id)?.is_some() {
+            return Err(VtnError::NotAllowed(format!("event {event_id} exists")));
+        }
         let ev = StoredEvent {
-            event_id: new_id(),
+            event_id,
             modification_number: 0,
             created_at: ctx.now,
             modified_at: ctx.now,

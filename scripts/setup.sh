@@ -10,6 +10,9 @@ need=()
 command -v xmllint >/dev/null || need+=(libxml2-utils)
 command -v xmlsec1 >/dev/null || need+=(xmlsec1)
 command -v openssl >/dev/null || need+=(openssl)
+# adr-xmlsig (XML signatures) links libxmlsec1 (OpenSSL backend) and libxml2 through pkg-config.
+pkg-config --exists xmlsec1-openssl 2>/dev/null || need+=(libxmlsec1-dev libxml2-dev pkg-config)
+pkg-config --exists openssl 2>/dev/null || need+=(libssl-dev)
 command -v node >/dev/null || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"

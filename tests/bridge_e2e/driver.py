@@ -143,8 +143,13 @@ poll_secs = 1
 ''')
     vtn_db = os.path.join(work, "vtn.db")
     env = dict(os.environ, VTN_ADMIN_TOKEN=TOKEN, RUST_LOG=os.environ.get("RUST_LOG", "info"))
-    procs.append(subprocess.Popen([VTN, "serve", "--listen", f"127.0.0.1:{VTN_PORT}", "--db", vtn_db, "--config", cfg],
-                                  stdout=logs, stderr=logs, env=env))
+    def start_vtn():
+        p = subprocess.Popen([VTN, "serve", "--listen", f"127.0.0.1:{VTN_PORT}", "--db", vtn_db, "--config", cfg],
+                             stdout=logs, stderr=logs, env=env)
+        procs.append(p)
+        return p
+
+    vtn_proc = start_vtn()
     vtn_url = f"http://127.0.0.1:{VTN_PORT}/OpenADR2/Simple/2.0b"
     check("VTN up in chain mode", wait_for("VTN", lambda: vtn_cli("vens", "list", "--json").returncode == 0, 30) is not None)
     for name, _, sheds in PEOPLE:
@@ -206,8 +211,27 @@ poll_secs = 1
     ok, r = call("wallet_1", "event-manager", "start-event", [{"uint": 1}])
     check("utility started the event on chain", ok, str(r.get("result")))
     wait_for("event end", lambda: time.time() >= start + DURATION + 6, DURATION + 20)
+    # Faults on the way to the oracle: the node answers errors for a while,
+    # then mines nothing while the VTN is killed between broadcast and
+    # confirmation. The submission must land once, with the first transaction.
+    http("POST", CHAIN + "/sim/fault", {"mode": "errors", "seconds": 6})
     ok, r = call("wallet_1", "event-manager", "end-event", [{"uint": 1}])
     check("utility ended the event on chain", ok, str(r.get("result")))
+    say("chain node answering 500s for 6 s...")
+    time.sleep(2)
+    check("VTN keeps serving while the chain is failing", vtn_cli("vens", "list", "--json", check_rc=False).returncode == 0)
+    http("POST", CHAIN + "/sim/config", {"block_time_ms": 0})
+    oracle_addr = acct["wallet_2"]["address"]
+    pending = wait_for("the oracle transaction in the mempool",
+                       lambda: [t for t in http("GET", CHAIN + "/sim/state").get("mempool", []) if oracle_addr in json.dumps(t)], 40)
+    check("oracle transaction broadcast after the chain recovered", bool(pending), "")
+    say("killing the VTN (-9) between broadcast and confirmation, then restarting it")
+    vtn_proc.kill()
+    vtn_proc.wait()
+    vtn_proc = start_vtn()
+    wait_for("VTN back", lambda: vtn_cli("vens", "list", "--json", check_rc=False).returncode == 0, 30)
+    time.sleep(3)  # let the restarted bridge look at its outbox before anything is mined
+    http("POST", CHAIN + "/sim/config", {"block_time_ms": 500})
 
     # 6. The oracle submits baseline/actual/hash per participant.
     def readings_on_chain():
@@ -227,6 +251,9 @@ poll_secs = 1
     evs = http("GET", CHAIN + f"/extended/v1/contract/{deployer}.data-oracle/events?limit=20")["results"]
     batch_txs = {e["tx_id"] for e in evs if "dr-reading" in e["contract_log"]["value"]["repr"]}
     check("one batch transaction carried all three readings", len(batch_txs) == 1, str(batch_txs))
+    nonces = http("GET", CHAIN + f"/extended/v1/address/{oracle_addr}/nonces")
+    check("the oracle sent exactly one transaction in all (no duplicate after the faults)",
+          nonces.get("possible_next_nonce") == 1 and nonces.get("last_executed_tx_nonce") == 0, json.dumps(nonces))
 
     # 7. Verification, claims and the slash.
     results = {}

@@ -3,6 +3,8 @@
 Every step prints `PASS: <step>` or `FAIL: <step>: <why>`; assertions go
 through the `vtn` CLI (`--json`), i.e. through the VTN's admin API.
 Environment: VTN_BIN, VTN_URL (OpenADR base), VTN_API, VTN_ADMIN_TOKEN, VEN_NAME.
+Mutual TLS (tests/vtn_openleadr_tls): VEN_CERT, VEN_KEY, VEN_CA; VEN_SIGN=1 signs
+messages (XML signatures); VTN_FINGERPRINT makes openleadr verify the VTN's signatures.
 """
 import asyncio
 import json
@@ -89,7 +91,12 @@ def saw(event_id, modn=None, status=None):
 
 
 async def main():
-    client = OpenADRClient(ven_name=VEN_NAME, vtn_url=VTN_URL)
+    tls = {}
+    if os.environ.get("VEN_CERT"):
+        tls = dict(cert=os.environ["VEN_CERT"], key=os.environ["VEN_KEY"], ca_file=os.environ["VEN_CA"],
+                   show_fingerprint=False, disable_signature=os.environ.get("VEN_SIGN", "0") != "1",
+                   vtn_fingerprint=os.environ.get("VTN_FINGERPRINT") or None)
+    client = OpenADRClient(ven_name=VEN_NAME, vtn_url=VTN_URL, **tls)
     client.add_report(callback=lambda: 230.5, resource_id="device001", measurement="voltage",
                       sampling_rate=timedelta(seconds=1), report_duration=timedelta(seconds=3600))
     client.add_handler("on_event", on_event)

@@ -5,7 +5,12 @@
 //! [vtn]
 //! url = "http://127.0.0.1:8080/OpenADR2/Simple/2.0b"
 //! timeout_s = 10
-//! # [vtn.tls]  (reserved for mutual TLS: cert, key, ca, stack = "openssl" | "rustls")
+//!
+//! [vtn.tls]                    # mutual TLS (the URL must be https://)
+//! cert = "ven.crt"             # leaf + intermediate(s), PEM
+//! key = "ven.key"              # PKCS#8 (or PKCS#1/SEC1) PEM
+//! ca = "ca.crt"                # roots that the VTN's chain must reach
+//! stack = "rustls"             # or "openssl": the 2.0b suites (TLS 1.2 CBC)
 //!
 //! [ven]
 //! name = "site-42"
@@ -63,7 +68,7 @@ pub struct VtnConfig {
     /// Base URL up to and including `/OpenADR2/Simple/2.0b`.
     pub url: Option<String>,
     pub timeout_s: u64,
-    /// Mutual TLS (not implemented yet: the transport refuses to start with it).
+    /// Mutual TLS (`--cert --key --ca --tls-stack`); see [`crate::tls`].
     pub tls: Option<TlsConfig>,
 }
 
@@ -80,19 +85,26 @@ impl Default for VtnConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TlsConfig {
+    /// Our certificate chain (leaf first, then the intermediates), PEM.
     pub cert: String,
+    /// The private key of `cert`, PEM.
     pub key: String,
+    /// The roots we trust for the VTN's certificate (only these), PEM.
     pub ca: String,
     #[serde(default)]
     pub stack: TlsStack,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Which TLS implementation talks to the VTN.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum TlsStack {
+    /// rustls: TLS 1.2/1.3 with modern (ECDHE, AEAD) suites only.
     #[default]
-    Openssl,
     Rustls,
+    /// OpenSSL: the 2.0b profile (TLS 1.2; ECDHE-GCM when offered, else
+    /// ECDHE-ECDSA-AES128-SHA256 or AES128-SHA256).
+    Openssl,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

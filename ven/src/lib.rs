@@ -3,6 +3,7 @@
 //! - [`protocol`]: the pure state machine (registration → polling → events →
 //!   reports); a parsed message and `now` in, messages and actions out.
 //! - [`transport`]: the VTN behind a trait (HTTP client; push listener).
+//! - [`tls`]: mutual TLS to the VTN (rustls, or openssl for the 2.0b suites).
 //! - [`store`]: SQLite (diesel): registration ids, the reading outbox, history.
 //! - [`device`]: devices behind one trait (simulated thermostat and meter,
 //!   command / webhook, Modbus TCP).
@@ -16,6 +17,7 @@ pub mod device;
 pub mod error;
 pub mod protocol;
 pub mod store;
+pub mod tls;
 pub mod transport;
 
 pub use error::{Result, VenError};

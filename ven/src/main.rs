@@ -1,4 +1,5 @@
-//! `ven run --vtn URL --name NAME [--db PATH] [--config FILE]`
+//! `ven run --vtn URL --name NAME [--db PATH] [--config FILE]
+//! [--cert FILE --key FILE --ca FILE [--tls-stack openssl|rustls]]`
 
 use std::path::PathBuf;
 
@@ -7,7 +8,7 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 use ven::agent::{Agent, AgentSettings};
 use ven::clock::{Clock, SystemClock};
-use ven::config::Config;
+use ven::config::{Config, TlsConfig, TlsStack};
 use ven::device::AnyDevice;
 use ven::store::Store;
 use ven::transport::{start_push_listener, HttpTransport};
@@ -48,6 +49,44 @@ struct RunArgs {
     /// Log format: text or json.
     #[arg(long, env = "VEN_LOG_FORMAT")]
     log_format: Option<String>,
+    /// Mutual TLS: our certificate chain (leaf + intermediates, PEM).
+    #[arg(long, env = "VEN_CERT")]
+    cert: Option<String>,
+    /// Mutual TLS: the private key of --cert (PEM).
+    #[arg(long, env = "VEN_KEY")]
+    key: Option<String>,
+    /// Mutual TLS: the root CA(s) the VTN's certificate must chain to (PEM).
+    #[arg(long, env = "VEN_CA")]
+    ca: Option<String>,
+    /// TLS implementation: rustls (default; modern suites, TLS 1.2/1.3) or
+    /// openssl (the 2.0b profile: TLS 1.2, AES128-SHA256 and
+    /// ECDHE-ECDSA-AES128-SHA256, ECDHE-GCM preferred when offered).
+    #[arg(long, env = "VEN_TLS_STACK", value_enum)]
+    tls_stack: Option<TlsStack>,
+}
+
+/// Flags over the `[vtn.tls]` section: any of them turns TLS on, and then
+/// cert, key and ca must all be known.
+fn merge_tls(c: &mut Config, a: &RunArgs) -> anyhow::Result<()> {
+    if a.cert.is_none() && a.key.is_none() && a.ca.is_none() && a.tls_stack.is_none() {
+        return Ok(());
+    }
+    let old = c.vtn.tls.take();
+    let pick = |flag: &Option<String>, file: Option<&String>, name: &str| {
+        flag.clone()
+            .or_else(|| file.cloned())
+            .with_context(|| format!("mutual TLS needs --{name} (or [vtn.tls] {name})"))
+    };
+    c.vtn.tls = Some(TlsConfig {
+        cert: pick(&a.cert, old.as_ref().map(|t| &t.cert), "cert")?,
+        key: pick(&a.key, old.as_ref().map(|t| &t.key), "key")?,
+        ca: pick(&a.ca, old.as_ref().map(|t| &t.ca), "ca")?,
+        stack: a
+            .tls_stack
+            .or(old.as_ref().map(|t| t.stack))
+            .unwrap_or_default(),
+    });
+    Ok(())
 }
 
 fn init_logs(c: &Config) {
@@ -81,6 +120,7 @@ fn main() -> anyhow::Result<()> {
                 Some(p) => Config::load(p)?,
                 None => Config::default(),
             };
+            merge_tls(&mut c, &a)?;
             if let Some(v) = a.vtn {
                 c.vtn.url = Some(v);
             }

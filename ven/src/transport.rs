@@ -9,9 +9,10 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use adr_schema::{EiResponse, Message, RequestId, Response};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::config::{TlsConfig, VtnConfig};
+use crate::config::{TlsStack, VtnConfig};
 use crate::error::{Result, VenError};
 use crate::protocol::Service;
+use crate::tls::{self, OpensslClient};
 
 /// Something that delivers a VEN request and returns the VTN's answer
 /// (`None` for an empty HTTP body, as some VTNs send for oadrResponse).
@@ -19,30 +20,91 @@ pub trait Transport: Send + Sync {
     fn send(&self, msg: &Message) -> impl Future<Output = Result<Option<Message>>> + Send;
 }
 
-/// Simple HTTP: POST `{base}/{Service}` with `application/xml`.
-///
-/// TLS is a field of the config so that mutual TLS (`--cert --key --ca
-/// --tls-stack`) slots in here without touching the agent.
+/// Simple HTTP: POST `{base}/{Service}` with `application/xml`, over plain
+/// HTTP, or HTTPS with mutual TLS (`[vtn.tls]`, `--cert --key --ca
+/// --tls-stack`; see [`crate::tls`]).
 pub struct HttpTransport {
     base: String,
-    http: reqwest::Client,
+    client: Client,
+}
+
+enum Client {
+    /// Plain HTTP, or rustls (reqwest with a preconfigured `ClientConfig`).
+    Reqwest(reqwest::Client),
+    /// The 2.0b profile through openssl.
+    Openssl(OpensslClient),
 }
 
 impl HttpTransport {
     pub fn new(base: &str, cfg: &VtnConfig) -> Result<Self> {
-        if let Some(TlsConfig { .. }) = &cfg.tls {
-            return Err(VenError::Config("mutual TLS is not supported yet".into()));
+        let base = base.trim_end_matches('/').to_owned();
+        let timeout = Duration::from_secs(cfg.timeout_s.max(1));
+        let https = base
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"));
+        let client = match &cfg.tls {
+            Some(t) if !https => {
+                return Err(VenError::Config(format!(
+                    "TLS is configured (cert {}) but the VTN URL {base} is not https://",
+                    t.cert
+                )))
+            }
+            Some(t) if t.stack == TlsStack::Openssl => {
+                Client::Openssl(OpensslClient::new(&base, t, timeout)?)
+            }
+            tls => {
+                let mut b = reqwest::Client::builder()
+                    .timeout(timeout)
+                    .pool_max_idle_per_host(1);
+                if let Some(t) = tls {
+                    b = b.use_preconfigured_tls(tls::rustls_config(t)?);
+                }
+                Client::Reqwest(
+                    b.build()
+                        .map_err(|e| VenError::Config(format!("HTTP client: {e}")))?,
+                )
+            }
+        };
+        if let Some(t) = &cfg.tls {
+            tracing::info!(stack = ?t.stack, cert = %t.cert, ca = %t.ca, "mutual TLS to the VTN");
         }
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(cfg.timeout_s.max(1)))
-            .pool_max_idle_per_host(1)
-            .build()
-            .map_err(|e| VenError::Config(format!("HTTP client: {e}")))?;
-        Ok(HttpTransport {
-            base: base.trim_end_matches('/').to_owned(),
-            http,
-        })
+        Ok(HttpTransport { base, client })
     }
+
+    /// POST `xml` to `url`: the HTTP status and body.
+    async fn post(&self, url: &str, xml: String) -> Result<(u16, bytes::Bytes)> {
+        match &self.client {
+            Client::Openssl(c) => c.post(url, xml).await,
+            Client::Reqwest(http) => {
+                let r = http
+                    .post(url)
+                    .header("content-type", "application/xml")
+                    .body(xml)
+                    .send()
+                    .await
+                    .map_err(|e| VenError::Unreachable(format!("{url}: {}", error_chain(&e))))?;
+                let status = r.status().as_u16();
+                let body = r
+                    .bytes()
+                    .await
+                    .map_err(|e| VenError::Unreachable(format!("{url}: {}", error_chain(&e))))?;
+                Ok((status, body))
+            }
+        }
+    }
+}
+
+/// An error and its sources on one line (reqwest hides the TLS reason, e.g.
+/// `invalid peer certificate: UnknownIssuer`, in the source chain).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(c) = src {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        src = c.source();
+    }
+    s
 }
 
 impl Transport for HttpTransport {
@@ -51,24 +113,9 @@ impl Transport for HttpTransport {
         let url = format!("{}/{}", self.base, service.as_str());
         let xml = msg.to_xml();
         tracing::debug!(%url, xml = %xml, "request");
-        let r = self
-            .http
-            .post(&url)
-            .header("content-type", "application/xml")
-            .body(xml)
-            .send()
-            .await
-            .map_err(|e| VenError::Unreachable(format!("{url}: {e}")))?;
-        let status = r.status();
-        let body = r
-            .bytes()
-            .await
-            .map_err(|e| VenError::Unreachable(format!("{url}: {e}")))?;
-        if !status.is_success() {
-            return Err(VenError::Http {
-                status: status.as_u16(),
-                url,
-            });
+        let (status, body) = self.post(&url, xml).await?;
+        if !(200..300).contains(&status) {
+            return Err(VenError::Http { status, url });
         }
         if body.iter().all(|b| b.is_ascii_whitespace()) {
             tracing::info!(

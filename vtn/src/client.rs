@@ -20,6 +20,40 @@ impl ApiClient {
         })
     }
 
+    /// Trust `ca` for an https VTN and present `cert`/`key` (the VTN's listener requires a
+    /// client certificate when it serves TLS).
+    pub fn with_tls(
+        mut self,
+        ca: Option<&std::path::Path>,
+        cert: Option<&std::path::Path>,
+        key: Option<&std::path::Path>,
+    ) -> anyhow::Result<ApiClient> {
+        if ca.is_none() && cert.is_none() {
+            return Ok(self);
+        }
+        let read = |p: &std::path::Path| {
+            std::fs::read(p).with_context(|| format!("reading {}", p.display()))
+        };
+        let mut b = reqwest::Client::builder().timeout(std::time::Duration::from_secs(30));
+        if let Some(ca) = ca {
+            for c in reqwest::Certificate::from_pem_bundle(&read(ca)?)? {
+                b = b.add_root_certificate(c);
+            }
+        }
+        match (cert, key) {
+            (Some(c), Some(k)) => {
+                let mut pem = read(c)?;
+                pem.push(b'\n');
+                pem.extend(read(k)?);
+                b = b.identity(reqwest::Identity::from_pem(&pem).context("client certificate")?);
+            }
+            (None, None) => {}
+            _ => anyhow::bail!("--cert and --key go together"),
+        }
+        self.http = b.build()?;
+        Ok(self)
+    }
+
     async fn send(&self, rb: reqwest::RequestBuilder) -> anyhow::Result<Value> {
         let rb = match &self.token {
             Some(t) => rb.bearer_auth(t),
@@ -53,6 +87,11 @@ impl ApiClient {
 
     pub async fn post(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
         self.send(self.http.post(format!("{}{path}", self.base)).json(body))
+            .await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
+        self.send(self.http.put(format!("{}{path}", self.base)).json(body))
             .await
     }
 

@@ -33,6 +33,9 @@ pub enum VtnError {
     Unauthorized,
     #[error("storage error: {0}")]
     Store(String),
+    /// XML signature missing (when required), invalid, replayed or outside the window.
+    #[error("XML signature refused: {0}")]
+    Signature(String),
 }
 
 impl VtnError {
@@ -43,7 +46,7 @@ impl VtnError {
                 ResponseCode::INVALID_DATA
             }
             VtnError::WrongService(..) => ResponseCode::NOT_RECOGNIZED,
-            VtnError::NotRegistered(_) | VtnError::Unauthorized => {
+            VtnError::NotRegistered(_) | VtnError::Unauthorized | VtnError::Signature(_) => {
                 ResponseCode::NOT_REGISTERED_OR_AUTHORIZED
             }
             VtnError::InvalidId(_) | VtnError::NotFound(_) => ResponseCode::INVALID_ID,

@@ -108,7 +108,7 @@ async fn drain(st: &AppState, client: &reqwest::Client, ven: &str) -> anyhow::Re
         st.apply(fx);
         if let Ok(msg) = Message::from_slice(&answer) {
             if !matches!(msg, Message::Response(_)) {
-                let _ = dispatch(st, svc, msg).await;
+                let _ = dispatch(st, svc, msg, None).await;
             }
         }
     }

@@ -31,9 +31,28 @@ impl VenEntry {
 #[derive(Debug, Default)]
 pub struct Registry {
     map: RwLock<HashMap<String, Arc<VenEntry>>>,
+    /// venID → bound certificate fingerprint (normalised), for the TLS poll hot path.
+    fingerprints: RwLock<HashMap<String, String>>,
 }
 
 impl Registry {
+    pub fn set_fingerprint(&self, ven_id: &str, fp: Option<&str>) {
+        let mut m = self.fingerprints.write().unwrap_or_else(|e| e.into_inner());
+        match fp.and_then(adr_schema::fingerprint::normalize) {
+            Some(f) => m.insert(ven_id.to_string(), f),
+            None => m.remove(ven_id),
+        };
+    }
+
+    /// Is `fp` the certificate bound to this VEN?
+    pub fn fingerprint_is(&self, ven_id: &str, fp: &str) -> bool {
+        self.fingerprints
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(ven_id)
+            .is_some_and(|f| f == fp)
+    }
+
     pub fn get(&self, ven_id: &str) -> Option<Arc<VenEntry>> {
         self.map
             .read()

@@ -19,6 +19,40 @@ pub struct AppState {
     pub push: Option<tokio::sync::mpsc::UnboundedSender<String>>,
     /// The empty-poll answer, split around the venID.
     empty_poll: Arc<(String, String)>,
+    /// XML signatures (None when `xml_signature = off`).
+    pub sig: Option<Arc<Signatures>>,
+}
+
+/// Signing key (parsed once) and the verifier with its nonce cache.
+#[derive(Debug)]
+pub struct Signatures {
+    pub mode: crate::config::SignatureMode,
+    pub signer: adr_xmlsig::Signer,
+    pub verifier: adr_xmlsig::Verifier,
+}
+
+impl Signatures {
+    /// Load the signing key named in the settings (None when signatures are off).
+    pub fn from_settings(s: &Settings) -> anyhow::Result<Option<Signatures>> {
+        use anyhow::Context;
+        if s.xml_signature == crate::config::SignatureMode::Off {
+            return Ok(None);
+        }
+        let (cert, key) = s
+            .signing
+            .as_ref()
+            .context("XML signatures need a signing certificate and key")?;
+        let read = |p: &std::path::Path| {
+            std::fs::read(p).with_context(|| format!("reading {}", p.display()))
+        };
+        let signer = adr_xmlsig::Signer::from_pem(&read(key)?, &read(cert)?)
+            .with_context(|| format!("loading the signing key {}", key.display()))?;
+        Ok(Some(Signatures {
+            mode: s.xml_signature,
+            signer,
+            verifier: adr_xmlsig::Verifier::new(s.replay_window.to_chrono()),
+        }))
+    }
 }
 
 const PLACEHOLDER: &str = "VEN-ID-PLACEHOLDER-7f3a";
@@ -36,6 +70,7 @@ impl AppState {
             let mut c = pool.get()?;
             for v in store::list_vens(&mut c)? {
                 registry.upsert(&v.ven_id, v.registration_id.clone(), v.push_address());
+                registry.set_fingerprint(&v.ven_id, v.cert_fingerprint.as_deref());
             }
             for (v, n) in store::pending_counts(&mut c)? {
                 registry.set_pending(&v, n as i32);
@@ -54,6 +89,7 @@ impl AppState {
             registry,
             push: None,
             empty_poll: Arc::new((a.to_string(), b.to_string())),
+            sig: None,
         })
     }
 
@@ -90,6 +126,9 @@ impl AppState {
     pub fn apply(&self, fx: Effects) {
         for (v, reg, push) in fx.upserts {
             self.registry.upsert(&v, reg, push);
+        }
+        for (v, f) in fx.fingerprints {
+            self.registry.set_fingerprint(&v, f.as_deref());
         }
         for (v, d) in fx.pending {
             self.registry.add_pending(&v, d);

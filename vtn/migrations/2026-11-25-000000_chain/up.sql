@@ -33,18 +33,13 @@ CREATE TABLE oracle_entries (
     PRIMARY KEY (chain_event_id, user_principal)
 );
 
--- The durable outbox of data-oracle transactions: pending -> broadcast -> confirmed | failed.
+-- The durable outbox of data-oracle transactions (adr_chain::outbox items,
+-- as JSON): pending -> broadcast (signed bytes, txid, nonce) -> confirmed | failed.
 CREATE TABLE oracle_outbox (
-    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    item_key TEXT PRIMARY KEY NOT NULL,
     chain_event_id BIGINT NOT NULL,
-    batch_no INTEGER NOT NULL,
     state TEXT NOT NULL,
-    nonce BIGINT,
-    txid TEXT,
-    tx_hex TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT,
-    broadcast_at BIGINT,
-    updated_at BIGINT NOT NULL,
-    UNIQUE (chain_event_id, batch_no)
+    item_json TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
 );
+CREATE INDEX oracle_outbox_open ON oracle_outbox (state);

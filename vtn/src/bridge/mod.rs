@@ -49,7 +49,8 @@ pub struct ChainConfig {
     pub confirmations: Option<u64>,
     /// Seconds between chain polls (default 5).
     pub poll_secs: Option<u64>,
-    /// Fee per oracle transaction, micro-STX (default 2000).
+    /// Fee per oracle transaction, micro-STX (default 20,000: a full batch of
+    /// 100 entries is about 16 KB, and nodes ask at least 1 micro-STX per byte).
     pub fee: Option<u64>,
 }
 
@@ -106,7 +107,7 @@ impl Bridge {
                 ..WatchConfig::default()
             },
             poll: Duration::from_secs(cfg.poll_secs.unwrap_or(5).max(1)),
-            fee: cfg.fee.unwrap_or(2000),
+            fee: cfg.fee.unwrap_or(20_000),
             baseline: BaselineConfig::default(),
             reader: Principal::Standard(deployer),
         })
@@ -287,8 +288,7 @@ async fn settle_ended(st: &AppState, bridge: &Bridge) -> Result<()> {
             let batches = adr_chain::oracle::batches(entries).map_err(chain_err)?;
             c.immediate_transaction(|c| {
                 for (i, batch) in batches.iter().enumerate() {
-                    // Check the call builds before anything is stored.
-                    adr_chain::oracle::batch_call(&data_oracle, batch).map_err(chain_err)?;
+                    let call = adr_chain::oracle::batch_call(&data_oracle, batch).map_err(chain_err)?;
                     for e in batch {
                         let (_, vens, n) = settled
                             .iter()
@@ -296,12 +296,8 @@ async fn settle_ended(st: &AppState, bridge: &Bridge) -> Result<()> {
                             .ok_or_else(|| VtnError::Store("entry lost while batching".into()))?;
                         store::insert_entry(c, &oracle::entry_row(e, vens, *n, i as i32))?;
                     }
-                    store::insert_outbox(
-                        c,
-                        ev.event_id as i64,
-                        i as i32,
-                        ctx.now.timestamp_millis(),
-                    )?;
+                    let item = adr_chain::outbox::OutboxItem::new(outbox::item_key(ev.event_id, i), call);
+                    outbox::enqueue(c, &item, ctx.now.timestamp_millis())?;
                 }
                 let mut r = row.clone();
                 r.oracle_state = if batches.is_empty() {

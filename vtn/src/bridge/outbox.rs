@@ -1,186 +1,103 @@
-//! The durable outbox of data-oracle transactions.
-//!
-//! pending → signed (nonce, txid and bytes stored *before* broadcasting) →
-//! broadcast → confirmed | failed. A crash or an outage at any point resumes
-//! from the stored row: a signed transaction is re-sent byte for byte (the
-//! node answers with the same txid, or says the nonce is taken, and then we
-//! ask for our txid), so each batch lands on chain exactly once. A new
-//! transaction is built only when the old one provably cannot land: its
-//! nonce went to a transaction the node knows and ours is unknown, or the
-//! node dropped it. Then the batch is re-signed with a fresh nonce.
+//! The durable outbox of data-oracle transactions: `adr_chain::outbox`
+//! decides (sign once, persist before sending, re-send the same bytes, ask
+//! for our txid before trusting a nonce refusal, rebuild only when the first
+//! transaction provably cannot land); this file only keeps its items in the
+//! VTN's database, so a crash or an outage at any point resumes where it was.
 
-use adr_chain::client::TxStatus;
-use adr_chain::oracle::batch_call;
-use adr_chain::{sign_contract_call, PostConditionMode, Principal, TxId, TxParams};
+use adr_chain::outbox::{self, OutboxConfig, OutboxItem, OutboxState, OutboxStore, Signer};
+use adr_chain::PostConditionMode;
 
-use super::store::{self, OutboxRow};
-use super::{chain_err, oracle, Bridge};
+use super::store;
+use super::{chain_err, Bridge};
 use crate::error::{Result, VtnError};
 use crate::state::AppState;
+use crate::store::Pool;
 
-/// Seconds after which an unconfirmed, unknown or still-pending transaction
-/// is re-sent (same bytes).
-const RESEND_AFTER_MS: i64 = 30_000;
+/// `event-{id}/batch-{n}`: one item per `submit-readings-batch` call.
+pub fn item_key(chain_event_id: u64, batch: usize) -> String {
+    format!("event-{chain_event_id:010}/batch-{batch:04}")
+}
 
-async fn save(st: &AppState, row: &OutboxRow) -> Result<()> {
-    let r = row.clone();
-    st.db(move |c, ctx| store::update_outbox(c, &r, ctx.now.timestamp_millis()))
-        .await
+fn state_name(item: &OutboxItem) -> &'static str {
+    match item.state {
+        OutboxState::Pending { .. } => "pending",
+        OutboxState::Broadcast { .. } => "broadcast",
+        OutboxState::Confirmed { .. } => "confirmed",
+        OutboxState::Failed { .. } => "failed",
+    }
+}
+
+/// Outbox items in the VTN's SQLite database; `save` is durable (WAL commit) when it returns.
+pub struct SqliteOutbox {
+    pool: Pool,
+    now_ms: i64,
+}
+
+fn event_of(key: &str) -> i64 {
+    key.strip_prefix("event-")
+        .and_then(|k| k.split('/').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(-1)
+}
+
+impl OutboxStore for SqliteOutbox {
+    fn open_items(&self) -> adr_chain::Result<Vec<OutboxItem>> {
+        let mut c = self.pool.get().map_err(|e| adr_chain::Error::Api(format!("outbox store: {e}")))?;
+        let rows = store::open_outbox(&mut c).map_err(|e| adr_chain::Error::Api(format!("outbox store: {e}")))?;
+        rows.iter()
+            .map(|r| serde_json::from_str(&r.item_json).map_err(|e| adr_chain::Error::Api(format!("outbox item {}: {e}", r.item_key))))
+            .collect()
+    }
+    fn save(&mut self, item: &OutboxItem) -> adr_chain::Result<()> {
+        let json = serde_json::to_string(item).map_err(|e| adr_chain::Error::Api(e.to_string()))?;
+        let mut c = self.pool.get().map_err(|e| adr_chain::Error::Api(format!("outbox store: {e}")))?;
+        store::save_outbox(&mut c, &item.key, event_of(&item.key), state_name(item), &json, self.now_ms)
+            .map_err(|e| adr_chain::Error::Api(format!("outbox store: {e}")))
+    }
+}
+
+/// Queue a new item (inside the caller's transaction).
+pub fn enqueue(c: &mut crate::store::Conn, item: &OutboxItem, now_ms: i64) -> Result<()> {
+    let json = serde_json::to_string(item).map_err(|e| VtnError::Store(e.to_string()))?;
+    store::save_outbox(c, &item.key, event_of(&item.key), state_name(item), &json, now_ms)
 }
 
 pub async fn drive(st: &AppState, bridge: &Bridge) -> Result<()> {
     let Some(key) = &bridge.oracle_key else {
         return Ok(());
     };
-    let sender = Principal::Standard(key.principal(bridge.network));
-    let rows = st.db(|c, _| store::open_outbox(c)).await?;
-    for mut row in rows {
-        let now = st.clock.now().timestamp_millis();
-        match row.state.as_str() {
-            "pending" => {
-                let (ev, batch) = (row.chain_event_id, row.batch_no);
-                let entries = st
-                    .db(move |c, _| {
-                        store::entries_of(c, ev)?
-                            .iter()
-                            .filter(|e| e.batch_no == batch)
-                            .map(oracle::entry_of)
-                            .collect::<Result<Vec<_>>>()
-                    })
-                    .await?;
-                let call =
-                    batch_call(&bridge.contracts.data_oracle, &entries).map_err(chain_err)?;
-                let chain_next = bridge
-                    .client
-                    .nonces(&sender)
-                    .await
-                    .map_err(chain_err)?
-                    .possible_next;
-                let local_next = st
-                    .db(|c, _| store::max_nonce(c))
-                    .await?
-                    .map_or(0, |n| n as u64 + 1);
-                let nonce = chain_next.max(local_next);
-                let params = TxParams {
-                    network: bridge.network,
-                    nonce,
-                    fee: bridge.fee,
-                    post_condition_mode: PostConditionMode::Deny,
-                };
-                let tx = sign_contract_call(&call, &params, key).map_err(chain_err)?;
-                row.state = "signed".into();
-                row.nonce = Some(nonce as i64);
-                row.txid = Some(tx.txid.to_hex());
-                row.tx_hex = Some(adr_chain::clarity::hex::to_hex(&tx.bytes));
-                save(st, &row).await?;
-                tracing::info!(chain_event = ev, batch, nonce, txid = %tx.txid, entries = entries.len(), "oracle transaction signed");
-                send(st, bridge, &mut row, now).await?;
-            }
-            "signed" => send(st, bridge, &mut row, now).await?,
-            "broadcast" => {
-                let txid = txid_of(&row)?;
-                match bridge.client.tx_status(&txid).await.map_err(chain_err)? {
-                    TxStatus::Success { block_height, .. } => {
-                        row.state = "confirmed".into();
-                        save(st, &row).await?;
-                        tracing::info!(chain_event = row.chain_event_id, batch = row.batch_no, %txid, block_height, "oracle transaction confirmed");
-                    }
-                    TxStatus::Aborted { reason, .. } => {
-                        row.state = "failed".into();
-                        row.last_error = Some(reason.clone());
-                        save(st, &row).await?;
-                        tracing::error!(chain_event = row.chain_event_id, batch = row.batch_no, %txid, reason, "oracle transaction aborted on chain");
-                    }
-                    TxStatus::Dropped { reason } => {
-                        // Replaced or expired: it will never land, so re-sign with a fresh nonce.
-                        row.state = "pending".into();
-                        row.last_error = Some(format!("dropped: {reason}"));
-                        row.nonce = None;
-                        row.txid = None;
-                        row.tx_hex = None;
-                        save(st, &row).await?;
-                    }
-                    TxStatus::Pending | TxStatus::NotFound => {
-                        if now - row.broadcast_at.unwrap_or(0) > RESEND_AFTER_MS {
-                            send(st, bridge, &mut row, now).await?;
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
+    let signer = Signer {
+        key: key.clone(),
+        network: bridge.network,
+        fee: bridge.fee,
+        post_condition_mode: PostConditionMode::Deny,
+    };
+    let now = st.clock.now();
+    let mut store = SqliteOutbox {
+        pool: st.pool.clone(),
+        now_ms: now.timestamp_millis(),
+    };
+    let report = outbox::run_once(bridge.client.as_ref(), &mut store, &signer, now.timestamp(), &OutboxConfig::default())
+        .await
+        .map_err(chain_err)?;
+    if report.signed + report.sent + report.confirmed + report.failed > 0 {
+        tracing::info!(?report, "oracle outbox");
     }
     finish_events(st).await
-}
-
-fn txid_of(row: &OutboxRow) -> Result<TxId> {
-    row.txid
-        .as_deref()
-        .ok_or_else(|| VtnError::Store(format!("outbox row {} has no txid", row.id)))
-        .and_then(|t| TxId::parse(t).map_err(chain_err))
-}
-
-/// Send the stored bytes. Unknown outcomes leave the row as it is, to be
-/// re-sent next round; a nonce conflict is resolved by asking for our txid.
-async fn send(st: &AppState, bridge: &Bridge, row: &mut OutboxRow, now: i64) -> Result<()> {
-    let bytes = adr_chain::clarity::hex::from_hex(row.tx_hex.as_deref().unwrap_or(""))
-        .map_err(chain_err)?;
-    let txid = txid_of(row)?;
-    row.attempts += 1;
-    match bridge.client.broadcast(&bytes).await {
-        Ok(_) => {
-            row.state = "broadcast".into();
-            row.broadcast_at = Some(now);
-            row.last_error = None;
-        }
-        Err(adr_chain::Error::Rejected { reason, .. }) => {
-            match bridge.client.tx_status(&txid).await.map_err(chain_err)? {
-                // Ours is already known: the rejection is about the copy we just sent.
-                TxStatus::Pending | TxStatus::Success { .. } | TxStatus::Aborted { .. } => {
-                    row.state = "broadcast".into();
-                    row.broadcast_at = Some(now);
-                }
-                _ if reason.is_nonce_conflict() => {
-                    // The nonce went to a transaction that is not this one: re-sign.
-                    tracing::warn!(%txid, ?reason, "nonce taken by another transaction; re-signing the batch");
-                    row.state = "pending".into();
-                    row.nonce = None;
-                    row.txid = None;
-                    row.tx_hex = None;
-                    row.last_error = Some(format!("{reason:?}"));
-                }
-                _ => {
-                    row.state = "failed".into();
-                    row.last_error = Some(format!("rejected: {reason:?}"));
-                    tracing::error!(%txid, ?reason, "oracle transaction rejected");
-                }
-            }
-        }
-        Err(e) => {
-            row.last_error = Some(e.to_string());
-            tracing::warn!(%txid, error = %e, "broadcast outcome unknown; will re-send the same bytes");
-        }
-    }
-    save(st, row).await
 }
 
 /// An event whose batches are all settled is done.
 async fn finish_events(st: &AppState) -> Result<()> {
     st.db(|c, ctx| {
-        for mut ev in store::list_events(c)?
-            .into_iter()
-            .filter(|e| e.oracle_state == "queued")
-        {
+        for mut ev in store::list_events(c)?.into_iter().filter(|e| e.oracle_state == "queued") {
             let rows = store::outbox_of(c, ev.chain_event_id)?;
-            if rows
-                .iter()
-                .all(|r| r.state == "confirmed" || r.state == "failed")
-            {
+            if rows.iter().all(|r| r.state == "confirmed" || r.state == "failed") {
                 ev.oracle_state = if rows.iter().all(|r| r.state == "confirmed") {
                     "submitted".into()
                 } else {
                     "failed".into()
                 };
+                tracing::info!(chain_event = ev.chain_event_id, state = %ev.oracle_state, "oracle submission finished");
                 store::upsert_event(c, &ev, ctx.now.timestamp_millis())?;
             }
         }

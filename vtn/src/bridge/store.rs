@@ -133,84 +133,43 @@ pub fn entries_of(c: &mut Conn, chain_event_id: i64) -> Result<Vec<OracleEntryRo
 
 #[derive(Clone, Debug, QueryableByName, serde::Serialize)]
 pub struct OutboxRow {
-    #[diesel(sql_type = BigInt)]
-    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub item_key: String,
     #[diesel(sql_type = BigInt)]
     pub chain_event_id: i64,
-    #[diesel(sql_type = Integer)]
-    pub batch_no: i32,
     #[diesel(sql_type = Text)]
     pub state: String,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    pub nonce: Option<i64>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub txid: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub tx_hex: Option<String>,
-    #[diesel(sql_type = Integer)]
-    pub attempts: i32,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub last_error: Option<String>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    pub broadcast_at: Option<i64>,
+    #[diesel(sql_type = Text)]
+    pub item_json: String,
 }
 
-const OUTBOX_COLS: &str =
-    "id, chain_event_id, batch_no, state, nonce, txid, tx_hex, attempts, last_error, broadcast_at";
-
-pub fn insert_outbox(c: &mut Conn, chain_event_id: i64, batch_no: i32, now_ms: i64) -> Result<()> {
+/// Store an outbox item (insert or replace: the key is the item's identity).
+pub fn save_outbox(c: &mut Conn, key: &str, chain_event_id: i64, state: &str, json: &str, now_ms: i64) -> Result<()> {
     diesel::sql_query(
-        "INSERT OR IGNORE INTO oracle_outbox (chain_event_id, batch_no, state, updated_at) VALUES (?, ?, 'pending', ?)",
+        "INSERT INTO oracle_outbox (item_key, chain_event_id, state, item_json, updated_at) VALUES (?, ?, ?, ?, ?) \
+         ON CONFLICT(item_key) DO UPDATE SET state = excluded.state, item_json = excluded.item_json, updated_at = excluded.updated_at",
     )
+    .bind::<Text, _>(key)
     .bind::<BigInt, _>(chain_event_id)
-    .bind::<Integer, _>(batch_no)
+    .bind::<Text, _>(state)
+    .bind::<Text, _>(json)
     .bind::<BigInt, _>(now_ms)
     .execute(c)?;
     Ok(())
 }
 
-/// Rows not yet confirmed or failed, oldest first.
+/// Items not yet confirmed or failed.
 pub fn open_outbox(c: &mut Conn) -> Result<Vec<OutboxRow>> {
-    Ok(diesel::sql_query(format!(
-        "SELECT {OUTBOX_COLS} FROM oracle_outbox WHERE state IN ('pending', 'signed', 'broadcast') ORDER BY id"
-    ))
+    Ok(diesel::sql_query(
+        "SELECT item_key, chain_event_id, state, item_json FROM oracle_outbox WHERE state IN ('pending', 'broadcast') ORDER BY item_key",
+    )
     .load(c)?)
 }
 
 pub fn outbox_of(c: &mut Conn, chain_event_id: i64) -> Result<Vec<OutboxRow>> {
-    Ok(diesel::sql_query(format!(
-        "SELECT {OUTBOX_COLS} FROM oracle_outbox WHERE chain_event_id = ? ORDER BY batch_no"
-    ))
+    Ok(diesel::sql_query(
+        "SELECT item_key, chain_event_id, state, item_json FROM oracle_outbox WHERE chain_event_id = ? ORDER BY item_key",
+    )
     .bind::<BigInt, _>(chain_event_id)
     .load(c)?)
-}
-
-/// The highest nonce any of our transactions used (the local half of nonce management).
-pub fn max_nonce(c: &mut Conn) -> Result<Option<i64>> {
-    #[derive(QueryableByName)]
-    struct M {
-        #[diesel(sql_type = Nullable<BigInt>)]
-        n: Option<i64>,
-    }
-    let rows: Vec<M> =
-        diesel::sql_query("SELECT MAX(nonce) AS n FROM oracle_outbox WHERE state != 'failed'")
-            .load(c)?;
-    Ok(rows.into_iter().next().and_then(|m| m.n))
-}
-
-pub fn update_outbox(c: &mut Conn, r: &OutboxRow, now_ms: i64) -> Result<()> {
-    diesel::sql_query(
-        "UPDATE oracle_outbox SET state = ?, nonce = ?, txid = ?, tx_hex = ?, attempts = ?, last_error = ?, broadcast_at = ?, updated_at = ? WHERE id = ?",
-    )
-    .bind::<Text, _>(&r.state)
-    .bind::<Nullable<BigInt>, _>(r.nonce)
-    .bind::<Nullable<Text>, _>(&r.txid)
-    .bind::<Nullable<Text>, _>(&r.tx_hex)
-    .bind::<Integer, _>(r.attempts)
-    .bind::<Nullable<Text>, _>(&r.last_error)
-    .bind::<Nullable<BigInt>, _>(r.broadcast_at)
-    .bind::<BigInt, _>(now_ms)
-    .bind::<BigInt, _>(r.id)
-    .execute(c)?;
-    Ok(())
 }

@@ -41,6 +41,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/openapi.json", web::get().to(openapi))
             .route("/health", web::get().to(health))
             .route("/vens", web::get().to(list_vens))
+            .route("/vens", web::post().to(add_ven))
+            .route("/registration-policy", web::get().to(get_policy))
+            .route("/registration-policy", web::put().to(put_policy))
             .route("/vens/{ven}", web::get().to(get_ven))
             .route("/vens/{ven}", web::patch().to(patch_ven))
             .route("/vens/{ven}/reregister", web::post().to(reregister))
@@ -135,6 +138,7 @@ fn ven_json(st: &AppState, v: &VenRow, pending: i64) -> Value {
         "groups": serde_json::from_str::<Value>(&v.groups_json).unwrap_or(Value::Null),
         "resources": serde_json::from_str::<Value>(&v.resources_json).unwrap_or(Value::Null),
         "party_id": v.party_id,
+        "cert_fingerprint": v.cert_fingerprint,
         "created_at": ts(Some(v.created_at)),
         "registered_at": ts(v.registered_at),
         "last_contact": ts(last),
@@ -217,13 +221,127 @@ async fn patch_ven(
                 v.party_id = Some(pid).filter(|s| !s.is_empty());
             }
             if let Some(f) = p.cert_fingerprint {
-                v.cert_fingerprint = Some(f).filter(|s| !s.is_empty());
+                v.cert_fingerprint = match f.trim() {
+                    "" => None,
+                    f => Some(checked_fingerprint(c, f, Some(&v.ven_id))?),
+                };
             }
             store::update_ven(c, &v)?;
             Ok(v)
         })
         .await?;
+    st.registry
+        .set_fingerprint(&v.ven_id, v.cert_fingerprint.as_deref());
     Ok(HttpResponse::Ok().json(ven_json(&st, &v, 0)))
+}
+
+/// A normalised fingerprint no other VEN holds.
+fn checked_fingerprint(c: &mut Conn, f: &str, me: Option<&str>) -> Result<String> {
+    let fp = adr_schema::fingerprint::normalize(f).ok_or_else(|| {
+        VtnError::data(format!(
+            "fingerprint {f:?}: expected 10 bytes of hex (AA:BB:..., 29 characters)"
+        ))
+    })?;
+    if let Some(other) = store::find_ven_by_fingerprint(c, &fp)? {
+        if Some(other.ven_id.as_str()) != me {
+            return Err(VtnError::data(format!(
+                "fingerprint {fp} is already bound to VEN {}",
+                other.ven_id
+            )));
+        }
+    }
+    Ok(fp)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewVen {
+    ven_name: String,
+    cert_fingerprint: String,
+    ven_id: Option<String>,
+}
+
+/// Pre-provision a VEN: its name and certificate fingerprint (it registers later over TLS).
+async fn add_ven(
+    req: HttpRequest,
+    body: web::Json<NewVen>,
+    st: web::Data<AppState>,
+) -> Result<HttpResponse> {
+    auth(&req, &st)?;
+    let n = body.into_inner();
+    let v = st
+        .db(move |c, ctx| {
+            c.immediate_transaction(|c| {
+                let name = n.ven_name.trim().to_string();
+                if name.is_empty() || name.len() > 256 {
+                    return Err(VtnError::data("ven_name must be 1 to 256 bytes"));
+                }
+                if store::find_ven_by_name(c, &name)?.is_some() {
+                    return Err(VtnError::data(format!("a VEN named {name} exists")));
+                }
+                let fp = checked_fingerprint(c, &n.cert_fingerprint, None)?;
+                let ven_id = match n.ven_id {
+                    Some(id) => adr_schema::VenId::new(id)?.to_string(),
+                    None => crate::program::new_id(),
+                };
+                if store::find_ven(c, &ven_id)?.is_some() {
+                    return Err(VtnError::data(format!("venID {ven_id} exists")));
+                }
+                let now = crate::clock::to_ms(ctx.now);
+                let v = VenRow {
+                    ven_id,
+                    ven_name: Some(name),
+                    registration_id: None,
+                    profile_name: "2.0b".into(),
+                    transport_name: "simpleHttp".into(),
+                    transport_address: None,
+                    http_pull_model: true,
+                    report_only: false,
+                    xml_signature: false,
+                    groups_json: "[]".into(),
+                    resources_json: "[]".into(),
+                    party_id: None,
+                    cert_fingerprint: Some(fp),
+                    created_at: now,
+                    registered_at: None,
+                    last_contact: None,
+                };
+                store::insert_ven(c, &v)?;
+                Ok(v)
+            })
+        })
+        .await?;
+    st.registry.upsert(&v.ven_id, None, None);
+    st.registry
+        .set_fingerprint(&v.ven_id, v.cert_fingerprint.as_deref());
+    tracing::info!(ven_id = %v.ven_id, ven_name = ?v.ven_name, fingerprint = ?v.cert_fingerprint, "VEN provisioned");
+    Ok(HttpResponse::Created().json(ven_json(&st, &v, 0)))
+}
+
+async fn get_policy(req: HttpRequest, st: web::Data<AppState>) -> Result<HttpResponse> {
+    auth(&req, &st)?;
+    Ok(HttpResponse::Ok().json(json!({
+        "policy": st.settings.registration_policy.get().as_str(),
+        "tls": st.settings.tls.is_some(),
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyBody {
+    policy: crate::config::RegistrationPolicy,
+}
+
+/// Who may register over TLS. Not persisted: the configured policy applies after a restart.
+async fn put_policy(
+    req: HttpRequest,
+    body: web::Json<PolicyBody>,
+    st: web::Data<AppState>,
+) -> Result<HttpResponse> {
+    auth(&req, &st)?;
+    st.settings.registration_policy.set(body.policy);
+    tracing::info!(policy = body.policy.as_str(), "registration policy changed");
+    get_policy(req, st).await
 }
 
 async fn reregister(

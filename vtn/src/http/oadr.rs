@@ -10,9 +10,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use adr_schema::Message;
 use futures_util_lite::next_chunk;
 
+use crate::config::SignatureMode;
 use crate::error::VtnError;
 use crate::program::service::{self, Effects, Service};
 use crate::state::AppState;
+use crate::tls::PeerCert;
 
 fn xml(body: String) -> HttpResponse {
     HttpResponse::Ok()
@@ -62,39 +64,108 @@ pub async fn service(
     let Some(svc) = Service::from_name(&path) else {
         return HttpResponse::NotFound().body(format!("no OpenADR service {:?}\n", path.as_str()));
     };
+    let sign_all = st
+        .sig
+        .as_ref()
+        .is_some_and(|s| s.mode == SignatureMode::Required);
     let body = match read_bounded(&req, payload, st.settings.body_limit).await {
         Ok(b) => b,
         Err(e) => {
             tracing::warn!(service = svc.name(), error = %e, "refused request body");
-            return xml(service::error_reply(&st.settings, None, &e).to_xml());
+            let r = service::error_reply(&st.settings, None, &e).to_xml();
+            return reply(&st, r, sign_all).await;
         }
     };
+    // On TLS, the client certificate (verified at the handshake) is the VEN's identity.
+    let mut peer = req.conn_data::<PeerCert>().map(|p| p.fingerprint.clone());
+    if st.settings.tls.is_some() && peer.is_none() {
+        let e = VtnError::NotRegistered("(no client certificate on this connection)".into());
+        let r = service::error_reply(&st.settings, None, &e).to_xml();
+        return reply(&st, r, sign_all).await;
+    }
     let msg = match Message::from_slice(&body) {
         Ok(m) => m,
         Err(e) => {
             let e = VtnError::from(e);
             tracing::warn!(service = svc.name(), error = %e, "unreadable message");
-            return xml(service::error_reply(&st.settings, None, &e).to_xml());
+            let r = service::error_reply(&st.settings, None, &e).to_xml();
+            return reply(&st, r, sign_all).await;
         }
     };
+    // XML signatures: verify before anything is looked up or stored.
+    let mut signed = false;
+    if let Some(sig) = st.sig.clone() {
+        let outcome = if adr_xmlsig::is_signed(&body) {
+            let expected = peer.clone();
+            let now = st.clock.now();
+            match web::block(move || sig.verifier.verify(&body, expected.as_deref(), now)).await {
+                Ok(Ok(v)) => {
+                    signed = true;
+                    // Without TLS the signing certificate is the identity.
+                    peer.get_or_insert(v.fingerprint);
+                    Ok(())
+                }
+                Ok(Err(e)) => Err(VtnError::Signature(e.to_string())),
+                Err(e) => Err(VtnError::from(e)),
+            }
+        } else if sign_all {
+            Err(VtnError::Signature("the message is not signed".into()))
+        } else {
+            Ok(())
+        };
+        if let Err(e) = outcome {
+            tracing::warn!(service = svc.name(), message = msg.name(), code = e.response_code().0, error = %e, "refused");
+            let r = service::error_reply(&st.settings, Some(&msg), &e).to_xml();
+            return reply(&st, r, true).await;
+        }
+    }
+    let sign = sign_all || signed;
     // Hot path: a registered VEN with nothing queued gets its answer from memory.
     if let (Service::OadrPoll, Message::Poll(p)) = (svc, &msg) {
         if let Some(e) = st.registry.get(p.ven_id.as_str()) {
-            if e.is_registered() && e.pending.load(Ordering::Relaxed) <= 0 {
+            if e.is_registered()
+                && e.pending.load(Ordering::Relaxed) <= 0
+                && peer
+                    .as_deref()
+                    .is_none_or(|fp| st.registry.fingerprint_is(&e.ven_id, fp))
+            {
                 e.last_contact
                     .fetch_max(crate::clock::to_ms(st.clock.now()), Ordering::Relaxed);
-                return xml(st.empty_poll(p.ven_id.as_str()));
+                let r = st.empty_poll(p.ven_id.as_str());
+                return reply(&st, r, sign).await;
             }
         } else {
             let e = VtnError::NotRegistered(p.ven_id.to_string());
-            return xml(service::error_reply(&st.settings, Some(&msg), &e).to_xml());
+            let r = service::error_reply(&st.settings, Some(&msg), &e).to_xml();
+            return reply(&st, r, sign).await;
         }
     }
-    xml(dispatch(&st, svc, msg).await)
+    let r = dispatch(&st, svc, msg, peer).await;
+    reply(&st, r, sign).await
+}
+
+/// Write the answer, signed when asked and signatures are configured.
+async fn reply(st: &AppState, body: String, sign: bool) -> HttpResponse {
+    let Some(sig) = st.sig.clone().filter(|_| sign) else {
+        return xml(body);
+    };
+    let now = st.clock.now();
+    match web::block(move || sig.signer.sign(&body, now)).await {
+        Ok(Ok(signed)) => xml(signed),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "signing the answer failed");
+            HttpResponse::InternalServerError().body("cannot sign the answer\n")
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "signing the answer failed");
+            HttpResponse::InternalServerError().body("cannot sign the answer\n")
+        }
+    }
 }
 
 /// Handle one parsed message through the store (used by the HTTP handler and the push worker).
-pub async fn dispatch(st: &AppState, svc: Service, msg: Message) -> String {
+/// `peer` is the client certificate's fingerprint on a TLS listener.
+pub async fn dispatch(st: &AppState, svc: Service, msg: Message, peer: Option<String>) -> String {
     let name = msg.name();
     let res = {
         let st2 = st.clone();
@@ -105,7 +176,7 @@ pub async fn dispatch(st: &AppState, svc: Service, msg: Message) -> String {
                 let ctx = service::Ctx {
                     settings: &st2.settings,
                     now: st2.clock.now(),
-                    peer_fingerprint: None,
+                    peer_fingerprint: peer,
                 };
                 service::handle(&mut c, &ctx, svc, &msg, &mut fx)
             })();

@@ -69,6 +69,11 @@ pub fn document() -> Value {
                 "VenPatch": {"type": "object", "properties": {
                     "groups": {"type": "array", "items": {"type": "string"}}, "resources": {"type": "array", "items": {"type": "string"}},
                     "party_id": {"type": "string"}, "cert_fingerprint": {"type": "string"}}},
+                "NewVen": {"type": "object", "required": ["ven_name", "cert_fingerprint"], "properties": {
+                    "ven_name": {"type": "string"}, "ven_id": {"type": "string"},
+                    "cert_fingerprint": {"type": "string", "description": "29-character OpenADR fingerprint (AA:BB:...); colons and case normalised"}}},
+                "Policy": {"type": "object", "required": ["policy"], "properties": {
+                    "policy": {"type": "string", "enum": ["open", "provisioned"]}}},
                 "ReportAsk": {"type": "object", "required": ["report_specifier_id"], "properties": {
                     "report_specifier_id": {"type": "string"}, "rids": {"type": "array", "items": {"type": "string"}},
                     "granularity": {"type": "string"}, "report_back_duration": {"type": "string"},
@@ -78,7 +83,14 @@ pub fn document() -> Value {
         "paths": {
             "/health": {"get": {"summary": "liveness (no token)", "responses": {"200": {"description": "OK"}}}},
             "/openapi.json": {"get": {"summary": "this document (no token)", "responses": {"200": {"description": "OK"}}}},
-            "/vens": {"get": op("list VENs with their registration and last contact", json!([]), None, "200")},
+            "/vens": {
+                "get": op("list VENs with their registration and last contact", json!([]), None, "200"),
+                "post": op("pre-provision a VEN by its client certificate fingerprint", json!([]), Some("NewVen"), "201")
+            },
+            "/registration-policy": {
+                "get": op("who may register over TLS (open | provisioned)", json!([]), None, "200"),
+                "put": op("set the registration policy (not persisted)", json!([]), Some("Policy"), "200")
+            },
             "/vens/{ven}": {
                 "get": op("one VEN, its queue, offered reports and report requests", json!([ven]), None, "200"),
                 "patch": op("set groups, resources, partyID (targeting) or a certificate fingerprint", json!([ven]), Some("VenPatch"), "200")

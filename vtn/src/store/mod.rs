@@ -123,6 +123,15 @@ pub fn find_ven_by_name(c: &mut Conn, name: &str) -> Result<Option<VenRow>> {
         .optional()?)
 }
 
+/// The VEN whose client certificate has this (normalised) fingerprint.
+pub fn find_ven_by_fingerprint(c: &mut Conn, fp: &str) -> Result<Option<VenRow>> {
+    Ok(vens::table
+        .filter(vens::cert_fingerprint.eq(fp))
+        .select(VenRow::as_select())
+        .first(c)
+        .optional()?)
+}
+
 /// A VEN by venID, or else by oadrVenName (what operators type).
 pub fn find_ven_any(c: &mut Conn, key: &str) -> Result<Option<VenRow>> {
     match find_ven(c, key)? {

@@ -122,6 +122,7 @@ where
         "GET" => test::TestRequest::get(),
         "POST" => test::TestRequest::post(),
         "PATCH" => test::TestRequest::patch(),
+        "PUT" => test::TestRequest::put(),
         "DELETE" => test::TestRequest::delete(),
         _ => unreachable!(),
     }

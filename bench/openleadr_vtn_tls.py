@@ -16,7 +16,8 @@ logging.getLogger("openleadr").setLevel(logging.ERROR)
 port, cert, key, ca, ven_id, fp = sys.argv[1:7]
 
 
-def ven_lookup(v):
+def ven_lookup(ven_id):
+    v = ven_id
     if v == ven_id:
         return {"ven_id": v, "ven_name": v, "registration_id": "reg-" + v, "fingerprint": fp}
     return None

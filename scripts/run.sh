@@ -1,9 +1,37 @@
 #!/usr/bin/env bash
-# The main job: the VTN on its embedded defaults (127.0.0.1:8080, ./vtn.db,
-# plain HTTP with a warning, an admin token printed once), reachable at once.
-# Extra arguments go to `vtn serve`.
+# The main job.
+#
+#   ./scripts/run.sh            the whole local loop, narrated: a local Stacks
+#                               chain with the eight DR contracts, the VTN in
+#                               chain mode and three simulated VENs; a utility
+#                               creates and funds an event on chain, users
+#                               commit, the VENs receive it as OpenADR events
+#                               and shed (or not), telemetry flows, the oracle
+#                               submits, verification, claims and a slash run,
+#                               and `vtn verify` checks the hashes (about 3 min).
+#   ./scripts/run.sh vtn [ARGS] just the VTN on its embedded defaults
+#                               (127.0.0.1:8080, ./vtn.db, plain HTTP with a
+#                               warning, an admin token printed once); ARGS go
+#                               to `vtn serve`.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-cargo build --release -q -p vtn -p oadr-cli
-exec "${CARGO_TARGET_DIR:-$ROOT/target}/release/vtn" serve "$@"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+case "${1:-loop}" in
+  vtn)
+    shift
+    cargo build --release -q -p vtn
+    exec "$TARGET/release/vtn" serve "$@"
+    ;;
+  loop)
+    command -v node >/dev/null || bash scripts/setup.sh
+    [ -d contracts/node_modules ] || (cd contracts && npm ci --no-audit --no-fund --loglevel=error)
+    echo "building the VTN and the VEN..."
+    cargo build -q -p vtn -p ven
+    exec python3 tests/bridge_e2e/driver.py --demo
+    ;;
+  *)
+    echo "usage: $0 [loop | vtn [ARGS]]" >&2
+    exit 2
+    ;;
+esac

@@ -359,6 +359,17 @@ async fn reports_register_request_update_and_vtn_metadata() {
     let (_, rs) = api(&app, "GET", "/readings?ven=ven-a", None).await;
     assert_eq!(rs.as_array().unwrap().len(), 2);
     assert_eq!(rs[1]["value"], 231.5);
+    // The VEN re-sends a report it got no answer for: acknowledged again, stored once.
+    assert_eq!(
+        code(&post(&app, "EiReport", update(&ven, &rrid, "spec-usage", &vals)).await),
+        200
+    );
+    let (_, rs) = api(&app, "GET", "/readings?ven=ven-a", None).await;
+    assert_eq!(
+        rs.as_array().unwrap().len(),
+        2,
+        "a re-sent report is stored once"
+    );
     assert_eq!(rs[0]["report_name"], "TELEMETRY_USAGE");
     let (_, rs) = api(
         &app,

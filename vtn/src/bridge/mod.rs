@@ -288,7 +288,8 @@ async fn settle_ended(st: &AppState, bridge: &Bridge) -> Result<()> {
             let batches = adr_chain::oracle::batches(entries).map_err(chain_err)?;
             c.immediate_transaction(|c| {
                 for (i, batch) in batches.iter().enumerate() {
-                    let call = adr_chain::oracle::batch_call(&data_oracle, batch).map_err(chain_err)?;
+                    let call =
+                        adr_chain::oracle::batch_call(&data_oracle, batch).map_err(chain_err)?;
                     for e in batch {
                         let (_, vens, n) = settled
                             .iter()
@@ -296,7 +297,8 @@ async fn settle_ended(st: &AppState, bridge: &Bridge) -> Result<()> {
                             .ok_or_else(|| VtnError::Store("entry lost while batching".into()))?;
                         store::insert_entry(c, &oracle::entry_row(e, vens, *n, i as i32))?;
                     }
-                    let item = adr_chain::outbox::OutboxItem::new(outbox::item_key(ev.event_id, i), call);
+                    let item =
+                        adr_chain::outbox::OutboxItem::new(outbox::item_key(ev.event_id, i), call);
                     outbox::enqueue(c, &item, ctx.now.timestamp_millis())?;
                 }
                 let mut r = row.clone();

@@ -42,24 +42,48 @@ fn event_of(key: &str) -> i64 {
 
 impl OutboxStore for SqliteOutbox {
     fn open_items(&self) -> adr_chain::Result<Vec<OutboxItem>> {
-        let mut c = self.pool.get().map_err(|e| adr_chain::Error::Api(format!("outbox store: {e}")))?;
-        let rows = store::open_outbox(&mut c).map_err(|e| adr_chain::Error::Api(format!("outbox store: {e}")))?;
+        let mut c = self
+            .pool
+            .get()
+            .map_err(|e| adr_chain::Error::Api(format!("outbox store: {e}")))?;
+        let rows = store::open_outbox(&mut c)
+            .map_err(|e| adr_chain::Error::Api(format!("outbox store: {e}")))?;
         rows.iter()
-            .map(|r| serde_json::from_str(&r.item_json).map_err(|e| adr_chain::Error::Api(format!("outbox item {}: {e}", r.item_key))))
+            .map(|r| {
+                serde_json::from_str(&r.item_json)
+                    .map_err(|e| adr_chain::Error::Api(format!("outbox item {}: {e}", r.item_key)))
+            })
             .collect()
     }
     fn save(&mut self, item: &OutboxItem) -> adr_chain::Result<()> {
         let json = serde_json::to_string(item).map_err(|e| adr_chain::Error::Api(e.to_string()))?;
-        let mut c = self.pool.get().map_err(|e| adr_chain::Error::Api(format!("outbox store: {e}")))?;
-        store::save_outbox(&mut c, &item.key, event_of(&item.key), state_name(item), &json, self.now_ms)
-            .map_err(|e| adr_chain::Error::Api(format!("outbox store: {e}")))
+        let mut c = self
+            .pool
+            .get()
+            .map_err(|e| adr_chain::Error::Api(format!("outbox store: {e}")))?;
+        store::save_outbox(
+            &mut c,
+            &item.key,
+            event_of(&item.key),
+            state_name(item),
+            &json,
+            self.now_ms,
+        )
+        .map_err(|e| adr_chain::Error::Api(format!("outbox store: {e}")))
     }
 }
 
 /// Queue a new item (inside the caller's transaction).
 pub fn enqueue(c: &mut crate::store::Conn, item: &OutboxItem, now_ms: i64) -> Result<()> {
     let json = serde_json::to_string(item).map_err(|e| VtnError::Store(e.to_string()))?;
-    store::save_outbox(c, &item.key, event_of(&item.key), state_name(item), &json, now_ms)
+    store::save_outbox(
+        c,
+        &item.key,
+        event_of(&item.key),
+        state_name(item),
+        &json,
+        now_ms,
+    )
 }
 
 pub async fn drive(st: &AppState, bridge: &Bridge) -> Result<()> {
@@ -77,9 +101,15 @@ pub async fn drive(st: &AppState, bridge: &Bridge) -> Result<()> {
         pool: st.pool.clone(),
         now_ms: now.timestamp_millis(),
     };
-    let report = outbox::run_once(bridge.client.as_ref(), &mut store, &signer, now.timestamp(), &OutboxConfig::default())
-        .await
-        .map_err(chain_err)?;
+    let report = outbox::run_once(
+        bridge.client.as_ref(),
+        &mut store,
+        &signer,
+        now.timestamp(),
+        &OutboxConfig::default(),
+    )
+    .await
+    .map_err(chain_err)?;
     if report.signed + report.sent + report.confirmed + report.failed > 0 {
         tracing::info!(?report, "oracle outbox");
     }

@@ -144,7 +144,14 @@ pub struct OutboxRow {
 }
 
 /// Store an outbox item (insert or replace: the key is the item's identity).
-pub fn save_outbox(c: &mut Conn, key: &str, chain_event_id: i64, state: &str, json: &str, now_ms: i64) -> Result<()> {
+pub fn save_outbox(
+    c: &mut Conn,
+    key: &str,
+    chain_event_id: i64,
+    state: &str,
+    json: &str,
+    now_ms: i64,
+) -> Result<()> {
     diesel::sql_query(
         "INSERT INTO oracle_outbox (item_key, chain_event_id, state, item_json, updated_at) VALUES (?, ?, ?, ?, ?) \
          ON CONFLICT(item_key) DO UPDATE SET state = excluded.state, item_json = excluded.item_json, updated_at = excluded.updated_at",

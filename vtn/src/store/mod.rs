@@ -616,11 +616,13 @@ pub struct ReadingRow {
     pub received_at: i64,
 }
 
+/// Store readings; one already stored (same VEN, request, rID and start: a
+/// VEN re-sending a report we did not acknowledge) is kept, not duplicated.
 pub fn insert_readings(c: &mut Conn, rows: &[NewReading]) -> Result<usize> {
     let mut n = 0;
     // SQLite bounds the number of bound parameters per statement.
     for chunk in rows.chunks(500) {
-        n += diesel::insert_into(readings::table)
+        n += diesel::insert_or_ignore_into(readings::table)
             .values(chunk)
             .execute(c)?;
     }

@@ -21,7 +21,7 @@ pub(crate) struct Reader<'i> {
     xml: quick_xml::Reader<&'i [u8]>,
     /// In-scope namespace declarations: (depth declared at, prefix, namespace).
     /// The default namespace has the empty prefix.
-    scopes: Vec<(usize, Box<str>, Ns)>,
+    scopes: Vec<(usize, Cow<'i, str>, Ns)>,
     src: &'i str,
     limits: &'i Limits,
     depth: usize,
@@ -163,16 +163,35 @@ impl<'i> Reader<'i> {
                 Some(p) if p.starts_with(':') => &p[1..],
                 _ => continue,
             };
-            let uri = attr
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(|e| self.error(ErrorKind::Syntax(e.to_string())))?;
+            // URIs almost never hold references: skip the normalising copy then.
+            let ns = if attr.value.as_bytes().contains(&b'&') {
+                let uri = attr
+                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .map_err(|e| self.error(ErrorKind::Syntax(e.to_string())))?;
+                Ns::from_uri(&uri)
+            } else {
+                Ns::from_uri(&attr.value)
+            };
             if self.scopes.len() >= self.limits.max_depth * 16 {
                 return Err(self.error(ErrorKind::Limit("too many namespace declarations".into())));
             }
-            self.scopes
-                .push((self.depth, prefix.into(), Ns::from_uri(&uri)));
+            let prefix = self.borrow_from_src(prefix);
+            self.scopes.push((self.depth, prefix, ns));
         }
         Ok(())
+    }
+
+    /// `s` as a slice of the input when it is one (it always is for a
+    /// borrowed start tag), so scopes cost no allocation.
+    fn borrow_from_src(&self, s: &str) -> Cow<'i, str> {
+        let base = self.src.as_ptr() as usize;
+        let at = s.as_ptr() as usize;
+        match at.checked_sub(base) {
+            Some(off) if off + s.len() <= self.src.len() && self.src.is_char_boundary(off) => {
+                Cow::Borrowed(&self.src[off..off + s.len()])
+            }
+            _ => Cow::Owned(s.to_owned()),
+        }
     }
 
     /// Leave the current element: drop the declarations it made.

@@ -94,7 +94,7 @@ echo "== openleadr OpenADRServer over mutual TLS (Python ssl, RSA cert)"
 PORT=$(free_port)
 "$INTEROP_PY" bench/openleadr_vtn_tls.py "$PORT" "$P/vtn-rsa.crt" "$P/vtn-rsa.key" "$P/ca-and-int.crt" VEN-BENCH-1 "$(fp "$P/ven-rsa.crt")" >"$TMP/ol.log" 2>&1 &
 OPID=$!; PIDS+=($OPID)
-for _ in $(seq 1 100); do grep -q ready "$TMP/ol.log" && break; sleep 0.1; done
+for _ in $(seq 1 100); do grep -q ready "$TMP/ol.log" 2>/dev/null && break; sleep 0.1; done
 hs $PORT "TLS_RSA_WITH_AES_128_CBC_SHA256 (refused by Python's defaults)" -cipher AES128-SHA256 -tls1_2
 hs $PORT "ECDHE-RSA-AES128-GCM-SHA256 (RSA cert)" -cipher ECDHE-RSA-AES128-GCM-SHA256 -tls1_2
 R=$($TB polls "https://localhost:$PORT$OP/OadrPoll" "$P/ca.crt" "$P/ven-rsa.crt" "$P/ven-rsa.key" VEN-BENCH-1 "$CONNS" "$SECS")

@@ -20,12 +20,12 @@ TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 case "${1:-loop}" in
   vtn)
     shift
+    bash scripts/setup.sh >/dev/null
     cargo build --release -q -p vtn
     exec "$TARGET/release/vtn" serve "$@"
     ;;
   loop)
-    command -v node >/dev/null || bash scripts/setup.sh
-    [ -d contracts/node_modules ] || (cd contracts && npm ci --no-audit --no-fund --loglevel=error)
+    bash scripts/setup.sh >/dev/null
     echo "building the VTN and the VEN..."
     cargo build -q -p vtn -p ven
     exec python3 tests/bridge_e2e/driver.py --demo

@@ -91,6 +91,15 @@ def main():
     result(x.returncode == 0 and "References (ok/all): 2/2" in x.stderr + x.stdout,
            "our signed answer verifies with xmlsec1 --verify (2/2 references)", x.stderr[-300:])
 
+    # openleadr's own signature verifies with xmlsec1 too (the referee agrees with both sides).
+    opath = os.path.join(TMP, "openleadr-poll.xml")
+    open(opath, "w").write(poll)
+    vleaf = os.path.join(TMP, "ven-leaf.pem")
+    subprocess.run(["openssl", "x509", "-in", f"{PKI}/ven-rsa.crt", "-out", vleaf], check=True)
+    x = subprocess.run(["xmlsec1", "--verify", "--id-attr:Id", "http://openadr.org/oadr-2.0b/2012/07:oadrSignedObject",
+                        "--pubkey-cert-pem", vleaf, opath], capture_output=True, text=True)
+    result(x.returncode == 0, "openleadr's signed oadrPoll verifies with xmlsec1 --verify", x.stderr[-300:])
+
     code, _ = post("OadrPoll", poll)
     result(code == 463, "replayed nonce (the same signed oadrPoll again): 463", str(code))
 

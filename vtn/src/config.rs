@@ -365,4 +365,44 @@ mod tests {
         };
         assert!(Settings::resolve(FileConfig::default(), o).is_err());
     }
+
+    #[test]
+    fn tls_from_file_and_flags() {
+        let f: FileConfig = toml::from_str(
+            "registration_policy = \"open\"\nxml_signature = \"required\"\n[tls]\nstack = \"openssl\"\ncert = \"a.crt\"\nkey = \"a.key\"\nclient_ca = \"ca.crt\"",
+        )
+        .unwrap();
+        let o = Overrides {
+            tls: TlsConfig {
+                ec_cert: Some("e.crt".into()),
+                ec_key: Some("e.key".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let s = Settings::resolve(f, o).unwrap();
+        let t = s.tls.unwrap();
+        assert_eq!(t.stack, TlsStack::Openssl);
+        assert_eq!(t.ec, Some(("e.crt".into(), "e.key".into())));
+        assert_eq!(s.registration_policy.get(), RegistrationPolicy::Open);
+        assert_eq!(s.xml_signature, SignatureMode::Required);
+        // The signing pair defaults to the TLS pair.
+        assert_eq!(s.signing, Some(("a.crt".into(), "a.key".into())));
+        // TLS without a client CA is refused: client certificates are the identity.
+        let o = Overrides {
+            tls: TlsConfig {
+                cert: Some("a.crt".into()),
+                key: Some("a.key".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert!(Settings::resolve(FileConfig::default(), o).is_err());
+        // Signatures need a key.
+        let o = Overrides {
+            xml_signature: Some(SignatureMode::Optional),
+            ..Default::default()
+        };
+        assert!(Settings::resolve(FileConfig::default(), o).is_err());
+    }
 }

@@ -19,10 +19,7 @@ pub fn spawn(mut st: AppState) -> AppState {
     st.push = Some(tx);
     let worker = st.clone();
     tokio::spawn(async move {
-        let client = match reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-        {
+        let client = match push_client(&worker) {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(error = %e, "push disabled: no HTTP client");
@@ -36,6 +33,24 @@ pub fn spawn(mut st: AppState) -> AppState {
         }
     });
     st
+}
+
+/// The push HTTP client; with TLS it presents the VTN's certificate and trusts the
+/// client CA bundle for the VENs' server certificates.
+fn push_client(st: &AppState) -> anyhow::Result<reqwest::Client> {
+    let mut b = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .tls_info(true);
+    if let Some(t) = &st.settings.tls {
+        let mut pem = std::fs::read(&t.cert)?;
+        pem.push(b'\n');
+        pem.extend(std::fs::read(&t.key)?);
+        b = b.identity(reqwest::Identity::from_pem(&pem)?);
+        for c in reqwest::Certificate::from_pem_bundle(&std::fs::read(&t.client_ca)?)? {
+            b = b.add_root_certificate(c);
+        }
+    }
+    Ok(b.build()?)
 }
 
 async fn drain(st: &AppState, client: &reqwest::Client, ven: &str) -> anyhow::Result<()> {
@@ -66,11 +81,23 @@ async fn drain(st: &AppState, client: &reqwest::Client, ven: &str) -> anyhow::Re
                 } else {
                     p.body.clone()
                 };
-                Ok(Some((addr, p, body)))
+                Ok(Some((addr, p, body, row.cert_fingerprint.clone())))
             })
             .await?;
-        let Some((addr, p, body)) = next else {
+        let Some((addr, p, body, bound)) = next else {
             return Ok(());
+        };
+        // Signatures on: push deliveries are signed like pull answers in `required` mode.
+        let body = match st
+            .sig
+            .clone()
+            .filter(|s| s.mode == crate::config::SignatureMode::Required)
+        {
+            Some(sig) => {
+                let now = st.clock.now();
+                actix_web::web::block(move || sig.signer.sign(&body, now)).await??
+            }
+            None => body,
         };
         let svc = Service::for_kind(&p.kind);
         let url = format!("{}/{}", addr.trim_end_matches('/'), svc.name());
@@ -82,6 +109,20 @@ async fn drain(st: &AppState, client: &reqwest::Client, ven: &str) -> anyhow::Re
             .await?;
         if !resp.status().is_success() {
             anyhow::bail!("{url} answered {}", resp.status());
+        }
+        if st.settings.tls.is_some() {
+            // The VEN's server certificate must be the one bound to its venID.
+            let peer = resp
+                .extensions()
+                .get::<reqwest::tls::TlsInfo>()
+                .and_then(|i| i.peer_certificate())
+                .map(adr_schema::fingerprint::fingerprint);
+            let bound = bound
+                .as_deref()
+                .and_then(adr_schema::fingerprint::normalize);
+            if peer.is_none() || peer != bound {
+                anyhow::bail!("{url}: the server certificate is not the one bound to VEN {ven}");
+            }
         }
         let answer = resp.bytes().await?;
         let id = p.id;

@@ -17,6 +17,7 @@ pub mod ids;
 pub mod limits;
 pub mod model;
 pub mod ns;
+pub mod service;
 pub mod time;
 mod xml;
 
@@ -33,4 +34,5 @@ pub use model::opt_payloads::*;
 pub use model::registration_payloads::*;
 pub use model::report::*;
 pub use model::report_payloads::*;
+pub use service::Service;
 pub use time::{Duration, Timestamp};

@@ -109,7 +109,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 impl Transport for HttpTransport {
     async fn send(&self, msg: &Message) -> Result<Option<Message>> {
-        let service = Service::for_message(msg);
+        let service = Service::of(msg);
         let url = format!("{}/{}", self.base, service.as_str());
         let xml = msg.to_xml();
         tracing::debug!(%url, xml = %xml, "request");

@@ -9,7 +9,7 @@ use adr_schema::Message;
 use tokio::sync::mpsc;
 
 use crate::http::oadr::dispatch;
-use crate::program::service::{self, Effects, Service};
+use crate::program::service::{self, Effects};
 use crate::state::AppState;
 use crate::store;
 
@@ -99,8 +99,8 @@ async fn drain(st: &AppState, client: &reqwest::Client, ven: &str) -> anyhow::Re
             }
             None => body,
         };
-        let svc = Service::for_kind(&p.kind);
-        let url = format!("{}/{}", addr.trim_end_matches('/'), svc.name());
+        let svc = service::service_for_kind(&p.kind);
+        let url = format!("{}/{}", addr.trim_end_matches('/'), svc.as_str());
         let resp = client
             .post(&url)
             .header("Content-Type", "application/xml")

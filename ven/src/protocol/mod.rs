@@ -26,56 +26,7 @@ pub use opt::{Decision, OptPolicy, Window};
 pub use registration::{Registered, Registration, Session, Unregistered, VenProfile};
 pub use reports::{DataPoint, Reading, ReportBook, ReportKind, Value};
 
-/// The 2.0b services, each one HTTP endpoint below the VTN's base URL.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Service {
-    EiRegisterParty,
-    EiEvent,
-    EiReport,
-    EiOpt,
-    OadrPoll,
-}
-
-impl Service {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Service::EiRegisterParty => "EiRegisterParty",
-            Service::EiEvent => "EiEvent",
-            Service::EiReport => "EiReport",
-            Service::EiOpt => "EiOpt",
-            Service::OadrPoll => "OadrPoll",
-        }
-    }
-
-    /// Which endpoint a VEN-sent message goes to.
-    pub fn for_message(m: &Message) -> Service {
-        match m {
-            Message::QueryRegistration(_)
-            | Message::CreatePartyRegistration(_)
-            | Message::CancelPartyRegistration(_)
-            | Message::CanceledPartyRegistration(_)
-            | Message::CreatedPartyRegistration(_)
-            | Message::RequestReregistration(_)
-            | Message::Response(_) => Service::EiRegisterParty,
-            Message::RequestEvent(_) | Message::CreatedEvent(_) | Message::DistributeEvent(_) => {
-                Service::EiEvent
-            }
-            Message::RegisterReport(_)
-            | Message::RegisteredReport(_)
-            | Message::CreateReport(_)
-            | Message::CreatedReport(_)
-            | Message::UpdateReport(_)
-            | Message::UpdatedReport(_)
-            | Message::CancelReport(_)
-            | Message::CanceledReport(_) => Service::EiReport,
-            Message::CreateOpt(_)
-            | Message::CreatedOpt(_)
-            | Message::CancelOpt(_)
-            | Message::CanceledOpt(_) => Service::EiOpt,
-            Message::Poll(_) => Service::OadrPoll,
-        }
-    }
-}
+pub use adr_schema::Service;
 
 /// What the IO edge must do after the core handled a message or a tick.
 #[derive(Clone, Debug, PartialEq)]

@@ -71,7 +71,7 @@ pub async fn service(
     let body = match read_bounded(&req, payload, st.settings.body_limit).await {
         Ok(b) => b,
         Err(e) => {
-            tracing::warn!(service = svc.name(), error = %e, "refused request body");
+            tracing::warn!(service = svc.as_str(), error = %e, "refused request body");
             let r = service::error_reply(&st.settings, None, &e).to_xml();
             return reply(&st, r, sign_all).await;
         }
@@ -87,7 +87,7 @@ pub async fn service(
         Ok(m) => m,
         Err(e) => {
             let e = VtnError::from(e);
-            tracing::warn!(service = svc.name(), error = %e, "unreadable message");
+            tracing::warn!(service = svc.as_str(), error = %e, "unreadable message");
             let r = service::error_reply(&st.settings, None, &e).to_xml();
             return reply(&st, r, sign_all).await;
         }
@@ -116,7 +116,7 @@ pub async fn service(
             Ok(())
         };
         if let Err(e) = outcome {
-            tracing::warn!(service = svc.name(), message = msg.name(), code = e.response_code().0, error = %e, "refused");
+            tracing::warn!(service = svc.as_str(), message = msg.name(), code = e.response_code().0, error = %e, "refused");
             let r = service::error_reply(&st.settings, Some(&msg), &e).to_xml();
             return reply(&st, r, true).await;
         }
@@ -194,17 +194,17 @@ pub async fn dispatch(st: &AppState, svc: Service, msg: Message, peer: Option<St
     };
     match res {
         Ok(Ok(xml)) => {
-            tracing::debug!(service = svc.name(), message = name, "handled");
+            tracing::debug!(service = svc.as_str(), message = name, "handled");
             xml
         }
         Ok(Err(b)) => {
             let (e, msg) = *b;
-            tracing::warn!(service = svc.name(), message = name, code = e.response_code().0, error = %e, "refused");
+            tracing::warn!(service = svc.as_str(), message = name, code = e.response_code().0, error = %e, "refused");
             service::error_reply(&st.settings, Some(&msg), &e).to_xml()
         }
         Err(e) => {
             let e = VtnError::from(e);
-            tracing::error!(service = svc.name(), message = name, error = %e, "handler failed");
+            tracing::error!(service = svc.as_str(), message = name, error = %e, "handler failed");
             service::error_reply(&st.settings, None, &e).to_xml()
         }
     }

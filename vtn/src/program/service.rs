@@ -28,74 +28,14 @@ pub const KIND_REREGISTER: &str = "request_reregistration";
 pub const KIND_CANCEL_REGISTRATION: &str = "cancel_registration";
 pub const KIND_REGISTER_REPORT: &str = "register_report";
 
-/// The five simple-HTTP services.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Service {
-    EiRegisterParty,
-    EiEvent,
-    EiReport,
-    EiOpt,
-    OadrPoll,
-}
+pub use adr_schema::Service;
 
-impl Service {
-    pub fn name(self) -> &'static str {
-        match self {
-            Service::EiRegisterParty => "EiRegisterParty",
-            Service::EiEvent => "EiEvent",
-            Service::EiReport => "EiReport",
-            Service::EiOpt => "EiOpt",
-            Service::OadrPoll => "OadrPoll",
-        }
-    }
-
-    pub fn from_name(s: &str) -> Option<Service> {
-        Some(match s {
-            "EiRegisterParty" => Service::EiRegisterParty,
-            "EiEvent" => Service::EiEvent,
-            "EiReport" => Service::EiReport,
-            "EiOpt" => Service::EiOpt,
-            "OadrPoll" => Service::OadrPoll,
-            _ => return None,
-        })
-    }
-
-    /// Which service a queued message of `kind` is pushed to.
-    pub fn for_kind(kind: &str) -> Service {
-        match kind {
-            KIND_DISTRIBUTE => Service::EiEvent,
-            KIND_REREGISTER | KIND_CANCEL_REGISTRATION => Service::EiRegisterParty,
-            _ => Service::EiReport,
-        }
-    }
-
-    /// Does this service accept this payload?
-    pub fn accepts(self, m: &Message) -> bool {
-        use Message as M;
-        matches!(
-            (self, m),
-            (_, M::Response(_))
-                | (
-                    Service::EiRegisterParty,
-                    M::QueryRegistration(_)
-                        | M::CreatePartyRegistration(_)
-                        | M::CancelPartyRegistration(_)
-                        | M::CanceledPartyRegistration(_)
-                )
-                | (Service::EiEvent, M::RequestEvent(_) | M::CreatedEvent(_))
-                | (Service::EiOpt, M::CreateOpt(_) | M::CancelOpt(_))
-                | (
-                    Service::EiReport,
-                    M::RegisterReport(_)
-                        | M::RegisteredReport(_)
-                        | M::CreateReport(_)
-                        | M::CreatedReport(_)
-                        | M::UpdateReport(_)
-                        | M::CancelReport(_)
-                        | M::CanceledReport(_)
-                )
-                | (Service::OadrPoll, M::Poll(_))
-        )
+/// Which service a queued message of `kind` is pushed to.
+pub fn service_for_kind(kind: &str) -> Service {
+    match kind {
+        KIND_DISTRIBUTE => Service::EiEvent,
+        KIND_REREGISTER | KIND_CANCEL_REGISTRATION => Service::EiRegisterParty,
+        _ => Service::EiReport,
     }
 }
 
@@ -265,7 +205,7 @@ pub fn handle(
     fx: &mut Effects,
 ) -> Result<Reply> {
     if !service.accepts(msg) {
-        return Err(VtnError::WrongService(msg.name(), service.name()));
+        return Err(VtnError::WrongService(msg.name(), service.as_str()));
     }
     c.immediate_transaction(|c| dispatch(c, ctx, msg, fx))
 }

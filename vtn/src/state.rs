@@ -122,6 +122,24 @@ impl AppState {
         .await?
     }
 
+    /// Storage work that changes what VENs are told: run it on the blocking
+    /// pool, then mirror its effects (registry, queue counts, push wake-ups).
+    pub async fn act<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Conn, &Ctx, &mut Effects) -> Result<T> + Send + 'static,
+    {
+        let (out, fx) = self
+            .db(move |c, ctx| {
+                let mut fx = Effects::default();
+                let out = f(c, ctx, &mut fx)?;
+                Ok((out, fx))
+            })
+            .await?;
+        self.apply(fx);
+        Ok(out)
+    }
+
     /// Mirror committed changes in the registry and wake the push worker.
     pub fn apply(&self, fx: Effects) {
         for (v, reg, push) in fx.upserts {

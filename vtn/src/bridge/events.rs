@@ -15,7 +15,7 @@ use adr_chain::targets::{device_hash, Participant};
 
 use crate::error::Result;
 use crate::program::events::{EventSpec, IntervalSpec, SignalSpec, TargetSpec};
-use crate::program::service::{self, Effects};
+use crate::program::service;
 use crate::state::AppState;
 use crate::store::{self, Conn};
 
@@ -114,76 +114,59 @@ pub async fn sync(
     .map_err(|e| crate::error::VtnError::data(e.to_string()))?;
     let chain_id = state.event.event_id as i64;
     let cancelled = state.event.status == ChainEventStatus::Cancelled;
-    let (out, fx) = st
-        .db(move |c, ctx| {
-            let mut fx = Effects::default();
-            let row = bstore::get_event(c, chain_id)?;
-            let mut vtn_id = row.as_ref().and_then(|r| r.vtn_event_id.clone());
-            let spec = spec_of(&content, &vens);
-            match (&vtn_id, cancelled) {
-                // Nothing to tell anyone yet: no VEN is concerned.
-                (None, _) if vens.is_empty() => {}
-                (None, true) => {}
-                (None, false) => {
-                    let ev = service::create_event_with_id(
-                        c,
-                        ctx,
-                        content.event_id.to_string(),
-                        spec,
-                        &mut fx,
-                    )?;
-                    vtn_id = Some(ev.event_id);
-                }
-                (Some(id), true) => {
-                    let live = store::get_event(c, id)?.is_some_and(|r| !r.event.cancelled);
-                    if live {
-                        service::modify_event(
-                            c,
-                            ctx,
-                            id,
-                            |_| Ok(()),
-                            Some(reason.into()),
-                            true,
-                            &mut fx,
-                        )?;
-                    }
-                }
-                (Some(id), false) => {
-                    let current = store::get_event(c, id)?.map(|r| r.event.spec);
-                    if current.as_ref() != Some(&spec) {
-                        service::modify_event(
-                            c,
-                            ctx,
-                            id,
-                            move |s| {
-                                *s = spec;
-                                Ok(())
-                            },
-                            Some(reason.into()),
-                            false,
-                            &mut fx,
-                        )?;
-                    }
+    st.act(move |c, ctx, fx| {
+        let row = bstore::get_event(c, chain_id)?;
+        let mut vtn_id = row.as_ref().and_then(|r| r.vtn_event_id.clone());
+        let spec = spec_of(&content, &vens);
+        match (&vtn_id, cancelled) {
+            // Nothing to tell anyone yet: no VEN is concerned.
+            (None, _) if vens.is_empty() => {}
+            (None, true) => {}
+            (None, false) => {
+                let ev =
+                    service::create_event_with_id(c, ctx, content.event_id.to_string(), spec, fx)?;
+                vtn_id = Some(ev.event_id);
+            }
+            (Some(id), true) => {
+                let live = store::get_event(c, id)?.is_some_and(|r| !r.event.cancelled);
+                if live {
+                    service::modify_event(c, ctx, id, |_| Ok(()), Some(reason.into()), true, fx)?;
                 }
             }
-            let targets: Vec<String> = vens.into_iter().collect();
-            bstore::upsert_event(
-                c,
-                &ChainEventRow {
-                    chain_event_id: chain_id,
-                    print_hex,
-                    modification_number: state.modification_number as i32,
-                    vtn_event_id: vtn_id.clone(),
-                    targets_json: serde_json::to_string(&targets).unwrap_or_else(|_| "[]".into()),
-                    oracle_state: row
-                        .map(|r| r.oracle_state)
-                        .unwrap_or_else(|| "waiting".into()),
-                },
-                ctx.now.timestamp_millis(),
-            )?;
-            Ok((vtn_id, fx))
-        })
-        .await?;
-    st.apply(fx);
-    Ok(out)
+            (Some(id), false) => {
+                let current = store::get_event(c, id)?.map(|r| r.event.spec);
+                if current.as_ref() != Some(&spec) {
+                    service::modify_event(
+                        c,
+                        ctx,
+                        id,
+                        move |s| {
+                            *s = spec;
+                            Ok(())
+                        },
+                        Some(reason.into()),
+                        false,
+                        fx,
+                    )?;
+                }
+            }
+        }
+        let targets: Vec<String> = vens.into_iter().collect();
+        bstore::upsert_event(
+            c,
+            &ChainEventRow {
+                chain_event_id: chain_id,
+                print_hex,
+                modification_number: state.modification_number as i32,
+                vtn_event_id: vtn_id.clone(),
+                targets_json: serde_json::to_string(&targets).unwrap_or_else(|_| "[]".into()),
+                oracle_state: row
+                    .map(|r| r.oracle_state)
+                    .unwrap_or_else(|| "waiting".into()),
+            },
+            ctx.now.timestamp_millis(),
+        )?;
+        Ok(vtn_id)
+    })
+    .await
 }

@@ -10,7 +10,7 @@ use crate::clock::{from_ms, to_ms};
 use crate::error::{Result, VtnError};
 use crate::program::events::{EventSpec, IntervalSpec, SignalSpec, TargetSpec};
 use crate::program::reports::OfferedReport;
-use crate::program::service::{self, Effects, ReportAsk};
+use crate::program::service::{self, ReportAsk};
 use crate::state::AppState;
 use crate::store::{self, Conn, ReadingFilter, VenRow};
 
@@ -351,14 +351,8 @@ async fn reregister(
 ) -> Result<HttpResponse> {
     auth(&req, &st)?;
     let key = path.into_inner();
-    let fx = st
-        .db(move |c, ctx| {
-            let mut fx = Effects::default();
-            service::request_reregistration(c, ctx, &key, &mut fx)?;
-            Ok(fx)
-        })
+    st.act(move |c, ctx, fx| service::request_reregistration(c, ctx, &key, fx))
         .await?;
-    st.apply(fx);
     Ok(HttpResponse::Accepted().json(json!({"queued": "oadrRequestReregistration"})))
 }
 
@@ -369,14 +363,8 @@ async fn cancel_registration(
 ) -> Result<HttpResponse> {
     auth(&req, &st)?;
     let key = path.into_inner();
-    let fx = st
-        .db(move |c, ctx| {
-            let mut fx = Effects::default();
-            service::cancel_registration(c, ctx, &key, &mut fx)?;
-            Ok(fx)
-        })
+    st.act(move |c, ctx, fx| service::cancel_registration(c, ctx, &key, fx))
         .await?;
-    st.apply(fx);
     Ok(HttpResponse::Accepted().json(json!({"queued": "oadrCancelPartyRegistration"})))
 }
 
@@ -389,14 +377,9 @@ async fn request_report(
     auth(&req, &st)?;
     let key = path.into_inner();
     let ask = body.into_inner();
-    let (id, fx) = st
-        .db(move |c, ctx| {
-            let mut fx = Effects::default();
-            let id = service::request_report(c, ctx, &key, ask, &mut fx)?;
-            Ok((id, fx))
-        })
+    let id = st
+        .act(move |c, ctx, fx| service::request_report(c, ctx, &key, ask, fx))
         .await?;
-    st.apply(fx);
     Ok(HttpResponse::Created().json(json!({"report_request_id": id})))
 }
 
@@ -407,14 +390,8 @@ async fn cancel_report_request(
 ) -> Result<HttpResponse> {
     auth(&req, &st)?;
     let id = path.into_inner();
-    let fx = st
-        .db(move |c, ctx| {
-            let mut fx = Effects::default();
-            service::cancel_report_request(c, ctx, &id, &mut fx)?;
-            Ok(fx)
-        })
+    st.act(move |c, ctx, fx| service::cancel_report_request(c, ctx, &id, fx))
         .await?;
-    st.apply(fx);
     Ok(HttpResponse::Accepted().json(json!({"queued": "oadrCancelReport"})))
 }
 
@@ -729,15 +706,12 @@ async fn create_event(
 ) -> Result<HttpResponse> {
     auth(&req, &st)?;
     let r = body.into_inner();
-    let (ev, fx) = st
-        .db(move |c, ctx| {
+    let ev = st
+        .act(move |c, ctx, fx| {
             let spec = r.to_spec(c, ctx.now, &ctx.settings.market_context)?;
-            let mut fx = Effects::default();
-            let ev = service::create_event(c, ctx, spec, &mut fx)?;
-            Ok((ev, fx))
+            service::create_event(c, ctx, spec, fx)
         })
         .await?;
-    st.apply(fx);
     Ok(HttpResponse::Created()
         .json(json!({"event_id": ev.event_id, "modification_number": ev.modification_number})))
 }
@@ -751,9 +725,8 @@ async fn modify_event(
     auth(&req, &st)?;
     let id = path.into_inner();
     let r = body.into_inner();
-    let (ev, fx) = st
-        .db(move |c, ctx| {
-            let mut fx = Effects::default();
+    let ev = st
+        .act(move |c, ctx, fx| {
             // Resolve VEN names first: `modify_event` holds the write transaction.
             let mut probe = store::get_event(c, &id)?
                 .ok_or_else(|| VtnError::NotFound(format!("event {id}")))?
@@ -761,7 +734,7 @@ async fn modify_event(
                 .spec;
             r.modify(c, ctx.now, &mut probe)?;
             let reason = r.reason.clone();
-            let ev = service::modify_event(
+            service::modify_event(
                 c,
                 ctx,
                 &id,
@@ -771,12 +744,10 @@ async fn modify_event(
                 },
                 reason,
                 false,
-                &mut fx,
-            )?;
-            Ok((ev, fx))
+                fx,
+            )
         })
         .await?;
-    st.apply(fx);
     Ok(HttpResponse::Ok()
         .json(json!({"event_id": ev.event_id, "modification_number": ev.modification_number})))
 }
@@ -788,14 +759,9 @@ async fn cancel_event(
 ) -> Result<HttpResponse> {
     auth(&req, &st)?;
     let id = path.into_inner();
-    let (ev, fx) = st
-        .db(move |c, ctx| {
-            let mut fx = Effects::default();
-            let ev = service::modify_event(c, ctx, &id, |_| Ok(()), None, true, &mut fx)?;
-            Ok((ev, fx))
-        })
+    let ev = st
+        .act(move |c, ctx, fx| service::modify_event(c, ctx, &id, |_| Ok(()), None, true, fx))
         .await?;
-    st.apply(fx);
     Ok(HttpResponse::Ok().json(json!({"event_id": ev.event_id, "modification_number": ev.modification_number, "status": "cancelled"})))
 }
 

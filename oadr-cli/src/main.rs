@@ -109,12 +109,40 @@ fn run(cmd: Cmd) -> Result<(), String> {
                         p.tag()
                     ))
                 }
-                Err(_) => raw,
+                Err(_) if looks_like_der(&raw) => raw,
+                Err(_) => {
+                    return Err(format!(
+                        "{}: neither a PEM certificate nor DER",
+                        cert.display()
+                    ))
+                }
             };
             println!("{}", adr_schema::fingerprint::fingerprint(&der));
         }
     }
     Ok(())
+}
+
+/// A DER certificate is one ASN.1 SEQUENCE spanning the whole file.
+fn looks_like_der(b: &[u8]) -> bool {
+    let (Some(&0x30), Some(&l)) = (b.first(), b.get(1)) else {
+        return false;
+    };
+    let (len, head) = match l {
+        0x00..=0x7f => (l as usize, 2),
+        0x81..=0x84 => {
+            let n = (l & 0x7f) as usize;
+            match b.get(2..2 + n) {
+                Some(bytes) => (
+                    bytes.iter().fold(0usize, |a, &x| a << 8 | x as usize),
+                    2 + n,
+                ),
+                None => return false,
+            }
+        }
+        _ => return false,
+    };
+    head + len == b.len()
 }
 
 fn find_xsd(given: Option<PathBuf>) -> Option<PathBuf> {
@@ -154,4 +182,20 @@ fn xmllint(bytes: &[u8], xsd: &Path) -> Result<bool, String> {
     }
     let status = child.wait().map_err(|e| e.to_string())?;
     Ok(status.success())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_der;
+
+    #[test]
+    fn der_is_one_sequence_spanning_the_input() {
+        assert!(looks_like_der(&[0x30, 0x03, 1, 2, 3]));
+        let mut long = vec![0x30, 0x82, 0x01, 0x00];
+        long.extend(std::iter::repeat(0).take(256));
+        assert!(looks_like_der(&long));
+        assert!(!looks_like_der(b"garbage\n"));
+        assert!(!looks_like_der(&[0x30, 0x05, 1, 2]));
+        assert!(!looks_like_der(&[]));
+    }
 }

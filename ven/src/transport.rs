@@ -38,6 +38,15 @@ enum Client {
 impl HttpTransport {
     pub fn new(base: &str, cfg: &VtnConfig) -> Result<Self> {
         let base = base.trim_end_matches('/').to_owned();
+        // A URL that can never work is a configuration error, not something to retry.
+        match reqwest::Url::parse(&base) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+            _ => {
+                return Err(VenError::Config(format!(
+                "the VTN URL {base:?} is not an http(s):// URL (it ends in /OpenADR2/Simple/2.0b)"
+            )))
+            }
+        }
         let timeout = Duration::from_secs(cfg.timeout_s.max(1));
         let https = base
             .get(..8)

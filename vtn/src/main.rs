@@ -365,8 +365,10 @@ enum ReportsCmd {
 fn init_tracing(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let b = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr);
     if json {
         b.json().init();
@@ -563,7 +565,15 @@ fn s(v: &Value, k: &str) -> String {
 }
 
 async fn client(cmd: Cmd, api: ApiClient) -> anyhow::Result<()> {
-    let print = |v: &Value| println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+    // A closed stdout (`vtn openapi | head`) ends the output, not the process with a panic.
+    let print = |v: &Value| {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stdout().lock(),
+            "{}",
+            serde_json::to_string_pretty(v).unwrap_or_default()
+        );
+    };
     match cmd {
         Cmd::Serve(_) | Cmd::Verify(_) => unreachable!("handled in main"),
         Cmd::Openapi => print(&api.get("/openapi.json", &[]).await?),

@@ -192,7 +192,7 @@ mod tests {
     fn der_is_one_sequence_spanning_the_input() {
         assert!(looks_like_der(&[0x30, 0x03, 1, 2, 3]));
         let mut long = vec![0x30, 0x82, 0x01, 0x00];
-        long.extend(std::iter::repeat(0).take(256));
+        long.extend(std::iter::repeat_n(0, 256));
         assert!(looks_like_der(&long));
         assert!(!looks_like_der(b"garbage\n"));
         assert!(!looks_like_der(&[0x30, 0x05, 1, 2]));

@@ -220,6 +220,7 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
         }
         self.announce_opts(&mut reg).await;
         let pull = self.s.push_address.is_none();
+        let idle = crate::idle::IdleTimer::new();
         let mut next_poll = self.clock.now();
         let mut poll_failures = 0u32;
         loop {
@@ -284,15 +285,24 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
             .flatten()
             .min()
             .unwrap_or(now + chrono::Duration::seconds(60));
+            // A poll due just after another wake-up (a report or a sample)
+            // is made in that wake-up: each wake-up costs more CPU on a
+            // small gateway than the poll itself.
+            let coalesce = chrono::Duration::from_std(self.poll_period(&reg) / 10)
+                .unwrap_or_default()
+                .min(chrono::Duration::seconds(1));
+            if pull && next_poll > wake && next_poll - wake <= coalesce {
+                next_poll = wake;
+            }
             let wait =
                 to_std(wake - now).clamp(StdDuration::from_millis(5), StdDuration::from_secs(60));
             let pushed = match self.push.as_mut() {
                 Some(rx) => tokio::select! {
-                    _ = tokio::time::sleep(wait) => None,
+                    _ = idle.sleep(wait) => None,
                     r = rx.recv() => r,
                 },
                 None => {
-                    tokio::time::sleep(wait).await;
+                    idle.sleep(wait).await;
                     None
                 }
             };

@@ -11,8 +11,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::config::{TlsStack, VtnConfig};
 use crate::error::{Result, VenError};
+use crate::http_client::{HyperClient, MAX_ANSWER_BYTES};
 use crate::protocol::Service;
-use crate::tls::{self, OpensslClient};
+use crate::tls;
 
 /// Something that delivers a VEN request and returns the VTN's answer
 /// (`None` for an empty HTTP body, as some VTNs send for oadrResponse).
@@ -25,14 +26,17 @@ pub trait Transport: Send + Sync {
 /// --tls-stack`; see [`crate::tls`]).
 pub struct HttpTransport {
     base: String,
+    /// `{base}/{Service}` for each service, parsed once (reqwest would
+    /// otherwise parse and IDNA-map the URL string on every request).
+    urls: Vec<(Service, reqwest::Url)>,
     client: Client,
 }
 
 enum Client {
-    /// Plain HTTP, or rustls (reqwest with a preconfigured `ClientConfig`).
+    /// rustls (reqwest with a preconfigured `ClientConfig`).
     Reqwest(reqwest::Client),
-    /// The 2.0b profile through openssl.
-    Openssl(OpensslClient),
+    /// Plain HTTP, or the 2.0b profile through openssl.
+    Hyper(HyperClient),
 }
 
 impl HttpTransport {
@@ -59,12 +63,22 @@ impl HttpTransport {
                 )))
             }
             Some(t) if t.stack == TlsStack::Openssl => {
-                Client::Openssl(OpensslClient::new(&base, t, timeout)?)
+                Client::Hyper(HyperClient::openssl(&base, t, timeout)?)
+            }
+            // Plain HTTP through a proxy needs reqwest's proxy support.
+            None if !https && !proxy_configured() => {
+                Client::Hyper(HyperClient::plain(&base, timeout)?)
             }
             tls => {
                 let mut b = reqwest::Client::builder()
                     .timeout(timeout)
                     .pool_max_idle_per_host(1);
+                // reqwest matches every request against the proxy settings
+                // it read from the environment; skip that work when there
+                // are none (a gateway polling for months pays it each time).
+                if !proxy_configured() {
+                    b = b.no_proxy();
+                }
                 if let Some(t) = tls {
                     b = b.use_preconfigured_tls(tls::rustls_config(t)?);
                 }
@@ -77,30 +91,74 @@ impl HttpTransport {
         if let Some(t) = &cfg.tls {
             tracing::info!(stack = ?t.stack, cert = %t.cert, ca = %t.ca, "mutual TLS to the VTN");
         }
-        Ok(HttpTransport { base, client })
+        let urls = Service::ALL
+            .into_iter()
+            .map(|svc| {
+                reqwest::Url::parse(&format!("{base}/{}", svc.as_str()))
+                    .map(|u| (svc, u))
+                    .map_err(|e| VenError::Config(format!("the VTN URL {base:?}: {e}")))
+            })
+            .collect::<Result<_>>()?;
+        Ok(HttpTransport { base, urls, client })
+    }
+
+    fn url(&self, service: Service) -> Result<reqwest::Url> {
+        match self.urls.iter().find(|(s, _)| *s == service) {
+            Some((_, u)) => Ok(u.clone()),
+            // Not reached: `urls` holds every service.
+            None => Err(VenError::Config(format!(
+                "no URL for {} under {}",
+                service.as_str(),
+                self.base
+            ))),
+        }
     }
 
     /// POST `xml` to `url`: the HTTP status and body.
-    async fn post(&self, url: &str, xml: String) -> Result<(u16, bytes::Bytes)> {
+    async fn post(&self, url: reqwest::Url, xml: String) -> Result<(u16, bytes::Bytes)> {
         match &self.client {
-            Client::Openssl(c) => c.post(url, xml).await,
+            Client::Hyper(c) => c.post(&url, xml).await,
             Client::Reqwest(http) => {
-                let r = http
-                    .post(url)
+                let mut r = http
+                    .post(url.clone())
                     .header("content-type", "application/xml")
                     .body(xml)
                     .send()
                     .await
                     .map_err(|e| VenError::Unreachable(format!("{url}: {}", error_chain(&e))))?;
                 let status = r.status().as_u16();
-                let body = r
-                    .bytes()
+                // Read in chunks so that an endless answer is cut off.
+                let mut body = bytes::BytesMut::new();
+                while let Some(chunk) = r
+                    .chunk()
                     .await
-                    .map_err(|e| VenError::Unreachable(format!("{url}: {}", error_chain(&e))))?;
-                Ok((status, body))
+                    .map_err(|e| VenError::Unreachable(format!("{url}: {}", error_chain(&e))))?
+                {
+                    if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                        return Err(VenError::Unreachable(format!(
+                            "{url}: answer larger than {MAX_ANSWER_BYTES} bytes"
+                        )));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok((status, body.freeze()))
             }
         }
     }
+}
+
+/// Whether the environment names an HTTP proxy (reqwest's own variables).
+fn proxy_configured() -> bool {
+    [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ]
+    .iter()
+    .any(|k| std::env::var_os(k).is_some_and(|v| !v.is_empty()))
 }
 
 /// An error and its sources on one line (reqwest hides the TLS reason, e.g.
@@ -119,12 +177,15 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 impl Transport for HttpTransport {
     async fn send(&self, msg: &Message) -> Result<Option<Message>> {
         let service = Service::of(msg);
-        let url = format!("{}/{}", self.base, service.as_str());
+        let url = self.url(service)?;
         let xml = msg.to_xml();
         tracing::debug!(%url, xml = %xml, "request");
-        let (status, body) = self.post(&url, xml).await?;
+        let (status, body) = self.post(url.clone(), xml).await?;
         if !(200..300).contains(&status) {
-            return Err(VenError::Http { status, url });
+            return Err(VenError::Http {
+                status,
+                url: url.into(),
+            });
         }
         if body.iter().all(|b| b.is_ascii_whitespace()) {
             tracing::info!(

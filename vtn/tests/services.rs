@@ -464,6 +464,9 @@ async fn reports_register_request_update_and_vtn_metadata() {
         post(&app, "OadrPoll", poll(&ven)).await,
         Message::RegisterReport(_)
     ));
+    // 461, not the 459 of the list: the 2.0b response-code table has
+    // 459 = compliance error, 461 = report not supported, and openleadr reads
+    // it the same way (tests/vtn_openleadr checks openleadr's enum).
     assert_eq!(
         code(&post(&app, "EiReport", ask("SOMETHING_ELSE")).await),
         461

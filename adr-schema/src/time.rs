@@ -86,19 +86,53 @@ fn parse_timestamp_fast(b: &[u8]) -> Option<Timestamp> {
 /// the xCal pattern accepts).
 pub fn write_timestamp(t: &Timestamp, out: &mut String) {
     use chrono::Datelike;
-    let (y, mo, d) = (t.year(), t.month(), t.day());
-    let (h, mi, s) = (t.hour(), t.minute(), t.second());
-    let _ = write!(out, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}");
-    let ns = t.nanosecond() % 1_000_000_000;
-    if ns != 0 {
-        let mut frac = format!("{ns:09}");
-        while frac.ends_with('0') {
-            frac.pop();
-        }
-        out.push('.');
-        out.push_str(&frac);
+    // Digits by hand: `write!` with padding is most of a report's write time.
+    let n = t.naive_utc();
+    let y = n.year();
+    if (0..=9999).contains(&y) {
+        push_2(out, (y / 100) as u32);
+        push_2(out, (y % 100) as u32);
+    } else {
+        let _ = write!(out, "{y:04}");
     }
+    out.push('-');
+    push_2(out, n.month());
+    out.push('-');
+    push_2(out, n.day());
+    out.push('T');
+    push_2(out, n.hour());
+    out.push(':');
+    push_2(out, n.minute());
+    out.push(':');
+    push_2(out, n.second());
+    push_fraction(out, n.nanosecond() % 1_000_000_000);
     out.push('Z');
+}
+
+/// Two decimal digits of `v` (< 100).
+fn push_2(out: &mut String, v: u32) {
+    out.push(char::from(b'0' + (v / 10 % 10) as u8));
+    out.push(char::from(b'0' + (v % 10) as u8));
+}
+
+/// `.` and the nanoseconds without trailing zeros; nothing for 0.
+fn push_fraction(out: &mut String, ns: u32) {
+    if ns == 0 {
+        return;
+    }
+    let mut digits = [b'0'; 9];
+    let mut v = ns;
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    let len = 9 - digits.iter().rev().take_while(|&&d| d == b'0').count();
+    out.push('.');
+    out.extend(digits[..len].iter().map(|&d| char::from(d)));
+}
+
+pub(crate) fn push_uint(out: &mut String, v: u32) {
+    out.push_str(itoa::Buffer::new().format(v));
 }
 
 /// An xs:duration in the xCal form `[+-]P[nY][nM][nD][T[nH][nM][nS]]` or `PnW`.
@@ -175,45 +209,42 @@ impl Duration {
     }
 }
 
+impl Duration {
+    /// Append the xs:duration form (what `Display` prints) to `out`.
+    pub fn write_to(&self, out: &mut String) {
+        if self.negative {
+            out.push('-');
+        }
+        out.push('P');
+        let unit = |out: &mut String, v: u32, u: char| {
+            if v > 0 {
+                push_uint(out, v);
+                out.push(u);
+            }
+        };
+        unit(out, self.years, 'Y');
+        unit(out, self.months, 'M');
+        unit(out, self.days, 'D');
+        let has_time = self.hours + self.minutes + self.seconds + self.nanos > 0;
+        let nothing = self.years + self.months + self.days == 0 && !has_time;
+        if has_time || nothing {
+            out.push('T');
+        }
+        unit(out, self.hours, 'H');
+        unit(out, self.minutes, 'M');
+        if self.seconds > 0 || self.nanos > 0 || nothing {
+            push_uint(out, self.seconds);
+            push_fraction(out, self.nanos);
+            out.push('S');
+        }
+    }
+}
+
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.negative {
-            f.write_char('-')?;
-        }
-        f.write_char('P')?;
-        let days = self.days;
-        if self.years > 0 {
-            write!(f, "{}Y", self.years)?;
-        }
-        if self.months > 0 {
-            write!(f, "{}M", self.months)?;
-        }
-        if days > 0 {
-            write!(f, "{days}D")?;
-        }
-        let has_time = self.hours + self.minutes + self.seconds + self.nanos > 0;
-        let nothing = self.years + self.months + days == 0 && !has_time;
-        if has_time || nothing {
-            f.write_char('T')?;
-        }
-        if self.hours > 0 {
-            write!(f, "{}H", self.hours)?;
-        }
-        if self.minutes > 0 {
-            write!(f, "{}M", self.minutes)?;
-        }
-        if self.seconds > 0 || self.nanos > 0 || nothing {
-            write!(f, "{}", self.seconds)?;
-            if self.nanos > 0 {
-                let mut frac = format!("{:09}", self.nanos);
-                while frac.ends_with('0') {
-                    frac.pop();
-                }
-                write!(f, ".{frac}")?;
-            }
-            f.write_char('S')?;
-        }
-        Ok(())
+        let mut s = String::with_capacity(16);
+        self.write_to(&mut s);
+        f.write_str(&s)
     }
 }
 
@@ -318,7 +349,7 @@ impl Leaf for Duration {
         parse_duration(s.trim())
     }
     fn write(&self, w: &mut Writer) {
-        let _ = write!(w.out, "{self}");
+        self.write_to(&mut w.out)
     }
 }
 
@@ -331,6 +362,55 @@ impl Serialize for Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The hand-written digit writers agree with core::fmt, which they replaced.
+    fn timestamp_by_fmt(t: &Timestamp) -> String {
+        use chrono::Datelike;
+        let mut out = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        );
+        let ns = t.nanosecond() % 1_000_000_000;
+        if ns != 0 {
+            out.push_str(format!(".{ns:09}").trim_end_matches('0'));
+        }
+        out.push('Z');
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn timestamp_writer_matches_fmt(secs in -62_000_000_000i64..250_000_000_000i64, ns in 0u32..1_000_000_000) {
+            let t = DateTime::<Utc>::from_timestamp(secs, ns).unwrap();
+            let mut out = String::new();
+            write_timestamp(&t, &mut out);
+            prop_assert_eq!(&out, &timestamp_by_fmt(&t));
+            prop_assert_eq!(parse_timestamp(&out).unwrap(), t);
+        }
+
+        #[test]
+        fn float_writer_matches_display(v in any::<f64>()) {
+            let mut out = String::new();
+            crate::xml::write_float(v, &mut out);
+            if v.is_finite() {
+                prop_assert_eq!(&out, &v.to_string());
+                prop_assert_eq!(crate::xml::parse_float(&out).unwrap().to_bits(), v.to_bits());
+            }
+        }
+
+        #[test]
+        fn float_writer_matches_display_in_the_usual_range(v in -1e9f64..1e9) {
+            let mut out = String::new();
+            crate::xml::write_float(v, &mut out);
+            prop_assert_eq!(out, v.to_string());
+        }
+    }
 
     #[test]
     fn durations_round_trip() {

@@ -26,7 +26,7 @@ impl Leaf for u32 {
             .map_err(|_| "expected an unsigned 32-bit integer".into())
     }
     fn write(&self, w: &mut Writer) {
-        let _ = write!(w.out, "{self}");
+        crate::time::push_uint(&mut w.out, *self)
     }
 }
 
@@ -62,6 +62,12 @@ pub(crate) fn write_float(v: f64, out: &mut String) {
         out.push_str("NaN")
     } else if v.is_infinite() {
         out.push_str(if v > 0.0 { "INF" } else { "-INF" })
+    } else if v == 0.0 || (1e-5..1e15).contains(&v.abs()) {
+        // ryu's shortest digits are Display's, several times faster; in this
+        // range it writes no exponent, and Display's "1000" is ryu's "1000.0".
+        let mut buf = ryu::Buffer::new();
+        let s = buf.format_finite(v);
+        out.push_str(s.strip_suffix(".0").unwrap_or(s));
     } else {
         let _ = write!(out, "{v}");
     }

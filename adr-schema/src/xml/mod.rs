@@ -7,6 +7,8 @@ pub(crate) mod reader;
 pub(crate) mod writer;
 
 pub(crate) use leaf::Leaf;
+#[cfg(test)]
+pub(crate) use leaf::{parse_float, write_float};
 pub(crate) use reader::Reader;
 pub(crate) use writer::Writer;
 

@@ -5,7 +5,10 @@
 //! (oadrCreatedEvent, oadrCreatedReport, ...) is handled as if it had been
 //! posted to us. Failures are retried by the housekeeping job.
 
+use std::collections::HashMap;
+
 use adr_schema::Message;
+use anyhow::Context;
 use tokio::sync::mpsc;
 
 use crate::http::oadr::dispatch;
@@ -19,15 +22,9 @@ pub fn spawn(mut st: AppState) -> AppState {
     st.push = Some(tx);
     let worker = st.clone();
     tokio::spawn(async move {
-        let client = match push_client(&worker) {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::error!(error = %e, "push disabled: no HTTP client");
-                return;
-            }
-        };
+        let mut clients = Clients::default();
         while let Some(ven) = rx.recv().await {
-            if let Err(e) = drain(&worker, &client, &ven).await {
+            if let Err(e) = drain(&worker, &mut clients, &ven).await {
                 tracing::warn!(ven_id = %ven, error = %e, "push failed; will retry");
             }
         }
@@ -35,25 +32,65 @@ pub fn spawn(mut st: AppState) -> AppState {
     st
 }
 
-/// The push HTTP client; with TLS it presents the VTN's certificate and trusts the
-/// client CA bundle for the VENs' server certificates.
-fn push_client(st: &AppState) -> anyhow::Result<reqwest::Client> {
-    let mut b = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .tls_info(true);
-    if let Some(t) = &st.settings.tls {
-        let mut pem = std::fs::read(&t.cert)?;
-        pem.push(b'\n');
-        pem.extend(std::fs::read(&t.key)?);
-        b = b.identity(reqwest::Identity::from_pem(&pem)?);
-        for c in reqwest::Certificate::from_pem_bundle(&std::fs::read(&t.client_ca)?)? {
-            b = b.add_root_certificate(c);
-        }
-    }
-    Ok(b.build()?)
+/// Push HTTP clients: one for plain HTTP; with TLS, one per VEN certificate,
+/// each accepting only that certificate (see [`crate::push_tls`]).
+#[derive(Default)]
+struct Clients {
+    plain: Option<reqwest::Client>,
+    pinned: HashMap<String, reqwest::Client>,
 }
 
-async fn drain(st: &AppState, client: &reqwest::Client, ven: &str) -> anyhow::Result<()> {
+/// More distinct VEN certificates than this and the cache starts over.
+const MAX_PINNED_CLIENTS: usize = 10_000;
+
+impl Clients {
+    fn builder() -> reqwest::ClientBuilder {
+        reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .tls_info(true)
+    }
+
+    /// The client for a delivery to `addr`. With TLS on, the address must be
+    /// https:// and the VEN must have a bound certificate: nothing is ever
+    /// written to a connection the VEN's own certificate does not secure.
+    fn for_ven(
+        &mut self,
+        st: &AppState,
+        addr: &str,
+        bound: Option<&str>,
+    ) -> anyhow::Result<reqwest::Client> {
+        let Some(t) = &st.settings.tls else {
+            if let Some(c) = &self.plain {
+                return Ok(c.clone());
+            }
+            let c = Self::builder().build()?;
+            self.plain = Some(c.clone());
+            return Ok(c);
+        };
+        if !addr
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+        {
+            anyhow::bail!("TLS is on, so push goes to https:// addresses only, not {addr}");
+        }
+        let fp = bound.and_then(adr_schema::fingerprint::normalize).context(
+            "no certificate is bound to this VEN, so its endpoint cannot be authenticated",
+        )?;
+        if let Some(c) = self.pinned.get(&fp) {
+            return Ok(c.clone());
+        }
+        if self.pinned.len() >= MAX_PINNED_CLIENTS {
+            self.pinned.clear();
+        }
+        let c = Self::builder()
+            .use_preconfigured_tls(crate::push_tls::client_config(t, &fp)?)
+            .build()?;
+        self.pinned.insert(fp, c.clone());
+        Ok(c)
+    }
+}
+
+async fn drain(st: &AppState, clients: &mut Clients, ven: &str) -> anyhow::Result<()> {
     for _ in 0..100 {
         let v = ven.to_string();
         // Peek the next message (render a distribute now), without removing it.
@@ -101,6 +138,7 @@ async fn drain(st: &AppState, client: &reqwest::Client, ven: &str) -> anyhow::Re
         };
         let svc = service::service_for_kind(&p.kind);
         let url = format!("{}/{}", addr.trim_end_matches('/'), svc.as_str());
+        let client = clients.for_ven(st, &addr, bound.as_deref())?;
         let resp = client
             .post(&url)
             .header("Content-Type", "application/xml")
@@ -111,7 +149,7 @@ async fn drain(st: &AppState, client: &reqwest::Client, ven: &str) -> anyhow::Re
             anyhow::bail!("{url} answered {}", resp.status());
         }
         if st.settings.tls.is_some() {
-            // The VEN's server certificate must be the one bound to its venID.
+            // Checked in the handshake already (push_tls); kept as a second lock.
             let peer = resp
                 .extensions()
                 .get::<reqwest::tls::TlsInfo>()

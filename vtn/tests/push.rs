@@ -86,3 +86,158 @@ async fn events_are_pushed_and_the_answer_is_recorded() {
     let (_, vens) = api(&app, "GET", "/vens", None).await;
     assert_eq!(vens[0]["pending_messages"], 0);
 }
+
+/// The test PKI (certs/make-test-pki.sh), made once per run into the target
+/// directory's scratch space.
+fn pki() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("vtn-push-pki");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../certs/make-test-pki.sh");
+    let out = std::process::Command::new("bash")
+        .arg(&script)
+        .arg(&dir)
+        .output()
+        .expect("run certs/make-test-pki.sh");
+    assert!(
+        out.status.success(),
+        "make-test-pki.sh: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir
+}
+
+fn leaf_fingerprint(pem: &std::path::Path) -> String {
+    use rustls::pki_types::pem::PemObject;
+    let leaf = rustls::pki_types::CertificateDer::pem_file_iter(pem)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    adr_schema::fingerprint::fingerprint(&leaf)
+}
+
+/// With TLS on, a push goes out only over a handshake with the certificate
+/// bound to the VEN: an endpoint presenting another valid certificate of the
+/// same PKI never receives the message, which stays queued.
+#[actix_web::test]
+async fn tls_push_reaches_only_the_bound_certificate() {
+    use rustls::pki_types::pem::PemObject;
+    let pki = pki();
+    // The push endpoint: HTTPS with ven-rsa's certificate; records who was called.
+    let chain = rustls::pki_types::CertificateDer::pem_file_iter(pki.join("ven-rsa.crt"))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::from_pem_file(pki.join("ven-rsa.key")).unwrap();
+    let server_cfg = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .unwrap();
+    let got: Arc<Mutex<Vec<String>>> = Arc::default();
+    let g2 = got.clone();
+    let srv = HttpServer::new(move || {
+        let g = g2.clone();
+        App::new().route(
+            "/{who}/OpenADR2/Simple/2.0b/{service}",
+            web::post().to(move |path: web::Path<(String, String)>| {
+                let g = g.clone();
+                async move {
+                    g.lock().unwrap().push(path.into_inner().0);
+                    let ok = Message::Response(Response {
+                        response: EiResponse::ok(req("")),
+                        ven_id: None,
+                    });
+                    HttpResponse::Ok()
+                        .content_type("application/xml")
+                        .body(ok.to_xml())
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .bind_rustls_0_23("127.0.0.1:0", server_cfg)
+    .unwrap();
+    let port = srv.addrs()[0].port();
+    actix_web::rt::spawn(srv.run());
+
+    // Two push VENs at that endpoint: "right" is bound to ven-rsa (what the
+    // endpoint presents), "wrong" to ven-ec (valid, same PKI, not this one).
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("vtn.db");
+    {
+        let pool = vtn::store::open(&db).unwrap();
+        let mut c = pool.get().unwrap();
+        for (name, cert) in [("right", "ven-rsa.crt"), ("wrong", "ven-ec.crt")] {
+            vtn::store::insert_ven(
+                &mut c,
+                &vtn::store::VenRow {
+                    ven_id: format!("ven-{name}"),
+                    ven_name: Some(name.into()),
+                    registration_id: Some(format!("reg-{name}")),
+                    profile_name: "2.0b".into(),
+                    transport_name: "simpleHttp".into(),
+                    transport_address: Some(format!(
+                        "https://127.0.0.1:{port}/{name}/OpenADR2/Simple/2.0b"
+                    )),
+                    http_pull_model: false,
+                    report_only: false,
+                    xml_signature: false,
+                    groups_json: "[]".into(),
+                    resources_json: "[]".into(),
+                    party_id: None,
+                    cert_fingerprint: Some(leaf_fingerprint(&pki.join(cert))),
+                    created_at: 0,
+                    registered_at: Some(0),
+                    last_contact: None,
+                },
+            )
+            .unwrap();
+        }
+    }
+    let mut s = settings(db);
+    s.tls = Some(vtn::tls::Tls {
+        stack: vtn::tls::TlsStack::Rustls,
+        cert: pki.join("vtn-rsa.crt"),
+        key: pki.join("vtn-rsa.key"),
+        ec: None,
+        client_ca: pki.join("ca.crt"),
+    });
+    let st = vtn::AppState::open(s, Arc::new(vtn::ManualClock::new(t0()))).unwrap();
+    let st = vtn::push::spawn(st);
+    let app =
+        actix_web::test::init_service(App::new().configure(vtn::http::configure(st.clone()))).await;
+    let (s, _) = api(
+        &app,
+        "POST",
+        "/events",
+        Some(json!({"vens": ["right", "wrong"], "level": 1, "duration": "PT1H"})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let pending = |vens: &serde_json::Value, name: &str| {
+        vens.as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["ven_name"] == name)
+            .map(|v| v["pending_messages"].clone())
+            .unwrap()
+    };
+    let mut delivered = false;
+    for _ in 0..100 {
+        let (_, vens) = api(&app, "GET", "/vens", None).await;
+        if pending(&vens, "right") == 0 {
+            delivered = true;
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(delivered, "the bound endpoint got its message");
+    // Give the other delivery every chance to happen.
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(got.lock().unwrap().as_slice(), ["right"]);
+    let (_, vens) = api(&app, "GET", "/vens", None).await;
+    assert_eq!(pending(&vens, "wrong"), 1, "refused, not lost");
+}

@@ -14,10 +14,10 @@ fingerprint() { awk -v n="$1" '$1 == n { print $2 }' "$PKI/fingerprints.txt"; }
 # The admin CLI talks to the https VTN with a certificate too.
 export VTN_CA="$PKI/ca.crt" VTN_CLIENT_CERT="$PKI/vtn-rsa.crt" VTN_CLIENT_KEY="$PKI/vtn-rsa.key"
 
-# tls_ven NAME CLIENT_CERT STACK: start a VEN over TLS against $TLS_BASE.
+# tls_ven NAME CLIENT_CERT STACK [ARGS...]: start a VEN over TLS against $TLS_BASE.
 tls_ven() {
   RUST_LOG="${RUST_LOG:-info}" "$VEN" run --vtn "$TLS_BASE" --name "$1" --db "$TMP/$1.db" \
-    --cert "$PKI/$2.crt" --key "$PKI/$2.key" --ca "$PKI/ca.crt" --tls-stack "$3" \
+    --cert "$PKI/$2.crt" --key "$PKI/$2.key" --ca "$PKI/ca.crt" --tls-stack "$3" "${@:4}" \
     >"$TMP/$1.log" 2>&1 &
   PIDS+=("$!")
 }
@@ -77,10 +77,21 @@ for vtn_stack in openssl rustls; do
     tls_flow "tls-$vtn_stack-ossl" ven-rsa
     tls_flow "tls-$vtn_stack-rustls" ven-ec
   else
+    # This one is a push VEN: its listener serves HTTPS with its certificate
+    # and requires the VTN's; the VTN pushes only after checking that the
+    # listener's certificate is the one bound to the venID at registration.
+    PUSH_TLS_PORT="$(free_port)"
+    printf '[push]\nlisten = "127.0.0.1:%s"\npublic_url = "https://127.0.0.1:%s/OpenADR2/Simple/2.0b"\n' \
+      "$PUSH_TLS_PORT" "$PUSH_TLS_PORT" >"$TMP/push-tls.toml"
     tls_ven "tls-$vtn_stack-ossl" ven-ec openssl
-    tls_ven "tls-$vtn_stack-rustls" ven-rsa rustls
+    tls_ven "tls-$vtn_stack-rustls" ven-rsa rustls --config "$TMP/push-tls.toml"
     tls_flow "tls-$vtn_stack-ossl" ven-ec
     tls_flow "tls-$vtn_stack-rustls" ven-rsa
+    step "$TAG tls-$vtn_stack-rustls: push over mutual TLS (VEN log: pushed by the VTN)" \
+      log_has "$TMP/tls-$vtn_stack-rustls.log" 'pushed by the VTN received="oadrDistributeEvent"'
+    JVEN="tls-$vtn_stack-rustls" step "$TAG tls-$vtn_stack-rustls: registered as a push VEN at its https address" \
+      jcheck "$VTN" vens list --json -- \
+      'any(v["ven_name"] == ven and v.get("http_pull_model") is False and (v.get("transport_address") or "").startswith("https://") for v in d)'
   fi
 
   # A certificate from a rogue CA: the handshake fails, the VEN never registers.

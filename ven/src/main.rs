@@ -161,7 +161,19 @@ async fn run(c: Config) -> anyhow::Result<()> {
     let store = Store::open(&c.ven.db)?;
     let (listener, push_rx) = match &c.push {
         Some(p) => {
-            let (l, rx) = start_push_listener(&p.listen)?;
+            // Over TLS the VTN pushes only to https:// addresses (and checks
+            // our certificate before it sends anything).
+            let https = p
+                .public_url
+                .get(..8)
+                .is_some_and(|s| s.eq_ignore_ascii_case("https://"));
+            if c.vtn.tls.is_some() && !https {
+                anyhow::bail!(
+                    "[push] public_url {} must be https:// when TLS to the VTN is configured",
+                    p.public_url
+                );
+            }
+            let (l, rx) = start_push_listener(&p.listen, c.vtn.tls.as_ref())?;
             (Some(l), Some(rx))
         }
         None => (None, None),

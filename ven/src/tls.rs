@@ -36,9 +36,14 @@ fn cfg_err(what: &str, path: &str, e: impl std::fmt::Display) -> VenError {
     VenError::Config(format!("TLS {what} {path}: {e}"))
 }
 
-/// The rustls client configuration: our certificate chain and key, and the
-/// roots in `ca` as the only trust anchors.
-pub fn rustls_config(t: &TlsConfig) -> Result<rustls::ClientConfig> {
+/// The roots in `ca`, our chain and our key.
+fn load(
+    t: &TlsConfig,
+) -> Result<(
+    rustls::RootCertStore,
+    Vec<CertificateDer<'static>>,
+    PrivateKeyDer<'static>,
+)> {
     let mut roots = rustls::RootCertStore::empty();
     let cas = CertificateDer::pem_file_iter(&t.ca)
         .and_then(|i| i.collect::<std::result::Result<Vec<_>, _>>())
@@ -54,6 +59,34 @@ pub fn rustls_config(t: &TlsConfig) -> Result<rustls::ClientConfig> {
         return Err(cfg_err("certificate", &t.cert, "no certificate"));
     }
     let key = PrivateKeyDer::from_pem_file(&t.key).map_err(|e| cfg_err("key", &t.key, e))?;
+    Ok((roots, chain, key))
+}
+
+/// The push listener's server configuration: HTTPS with our certificate (the
+/// one the VTN bound to our venID at registration, which it checks before it
+/// writes anything), and a client certificate required from the pusher that
+/// chains to `ca`, the roots we trust for the VTN.
+pub fn push_server_config(t: &TlsConfig) -> Result<rustls::ServerConfig> {
+    let (roots, chain, key) = load(t)?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .map_err(|e| cfg_err("CA file", &t.ca, e))?;
+    rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .map_err(|e| VenError::Config(format!("TLS: {e}")))?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(chain, key)
+        .map_err(|e| cfg_err("certificate/key", &t.cert, e))
+}
+
+/// The rustls client configuration: our certificate chain and key, and the
+/// roots in `ca` as the only trust anchors.
+pub fn rustls_config(t: &TlsConfig) -> Result<rustls::ClientConfig> {
+    let (roots, chain, key) = load(t)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])

@@ -221,7 +221,14 @@ pub struct PushListener {
 
 /// Listen on `listen` for messages the VTN posts (any path); each is handed
 /// to the agent over the returned channel and answered with its reply.
-pub fn start_push_listener(listen: &str) -> Result<(PushListener, mpsc::Receiver<PushRequest>)> {
+///
+/// With `tls` (the VEN's `[vtn.tls]`), the listener serves HTTPS with the
+/// VEN's certificate and requires a client certificate chaining to its CA
+/// file; the public URL must then be https://.
+pub fn start_push_listener(
+    listen: &str,
+    tls: Option<&crate::config::TlsConfig>,
+) -> Result<(PushListener, mpsc::Receiver<PushRequest>)> {
     let (tx, rx) = mpsc::channel::<PushRequest>(16);
     let server = HttpServer::new(move || {
         App::new()
@@ -229,8 +236,11 @@ pub fn start_push_listener(listen: &str) -> Result<(PushListener, mpsc::Receiver
             .app_data(web::PayloadConfig::new(4 << 20))
             .default_service(web::post().to(push_handler))
     })
-    .workers(1)
-    .bind(listen)
+    .workers(1);
+    let server = match tls {
+        Some(t) => server.bind_rustls_0_23(listen, tls::push_server_config(t)?),
+        None => server.bind(listen),
+    }
     .map_err(|e| VenError::Config(format!("push listener {listen}: {e}")))?;
     let addr = *server
         .addrs()
@@ -239,7 +249,7 @@ pub fn start_push_listener(listen: &str) -> Result<(PushListener, mpsc::Receiver
     let server = server.disable_signals().run();
     let handle = server.handle();
     tokio::spawn(server);
-    tracing::info!(%addr, "push listener started");
+    tracing::info!(%addr, tls = tls.is_some(), "push listener started");
     Ok((PushListener { addr, handle }, rx))
 }
 

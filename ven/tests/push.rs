@@ -92,7 +92,7 @@ impl IntoXs for Duration {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_mode_end_to_end() {
     let vtn = FakeVtn::start();
-    let (listener, rx) = start_push_listener("127.0.0.1:0").unwrap();
+    let (listener, rx) = start_push_listener("127.0.0.1:0", None).unwrap();
     let base = format!("http://{}/OpenADR2/Simple/2.0b", listener.addr);
     let mut s = AgentSettings::from_config(&Config::default(), "ven-push").unwrap();
     s.push_address = Some(base.clone());

@@ -58,7 +58,8 @@ impl<'i> Reader<'i> {
         cfg.expand_empty_elements = false;
         let r = Reader {
             xml,
-            scopes: Vec::new(),
+            // Room for the usual declarations (openleadr repeats them on many elements).
+            scopes: Vec::with_capacity(32),
             src,
             limits,
             depth: 0,
@@ -136,8 +137,10 @@ impl<'i> Reader<'i> {
                 self.limits.max_tag_bytes
             ))));
         }
-        // Byte searches, not str patterns: this runs for every element.
-        if start.as_bytes().contains(&b'=') && start.contains("xmlns") {
+        // Only the attributes can declare; most elements have none, and a
+        // short byte search beats a str pattern search here (every element).
+        let attrs = start.attributes_raw().as_bytes();
+        if attrs.len() > 6 && attrs.windows(5).any(|w| w == b"xmlns") {
             self.declare(start)?;
         }
         let name = start.name().into_inner();

@@ -185,18 +185,31 @@ impl Duration {
     /// The length as a chrono duration. Years and months are taken as 365
     /// and 30 days: OpenADR durations are offsets from a dtstart, and no
     /// certified peer sends calendar units.
+    ///
+    /// Lengths over [`Duration::MAX_SECONDS`] (refused when read, but the
+    /// fields are public) are cut to it rather than overflow.
     pub fn to_chrono(&self) -> chrono::Duration {
-        let days = self.years as i64 * 365 + self.months as i64 * 30 + self.days as i64;
-        let secs = days * 86_400
-            + self.hours as i64 * 3600
-            + self.minutes as i64 * 60
-            + self.seconds as i64;
-        let d = chrono::Duration::seconds(secs) + chrono::Duration::nanoseconds(self.nanos as i64);
+        let secs = self.total_seconds().min(Self::MAX_SECONDS) as i64;
+        let d = chrono::Duration::seconds(secs)
+            + chrono::Duration::nanoseconds(i64::from(self.nanos.min(999_999_999)));
         if self.negative {
             -d
         } else {
             d
         }
+    }
+
+    /// The longest length read: 100 years of 365 days.
+    pub const MAX_SECONDS: u64 = 100 * 365 * 86_400;
+
+    /// Whole seconds, years and months as 365 and 30 days (no overflow:
+    /// every component is a u32).
+    fn total_seconds(&self) -> u64 {
+        let days = u64::from(self.years) * 365 + u64::from(self.months) * 30 + u64::from(self.days);
+        days * 86_400
+            + u64::from(self.hours) * 3600
+            + u64::from(self.minutes) * 60
+            + u64::from(self.seconds)
     }
 
     pub fn as_secs_f64(&self) -> f64 {
@@ -225,8 +238,8 @@ impl Duration {
         unit(out, self.years, 'Y');
         unit(out, self.months, 'M');
         unit(out, self.days, 'D');
-        let has_time = self.hours + self.minutes + self.seconds + self.nanos > 0;
-        let nothing = self.years + self.months + self.days == 0 && !has_time;
+        let has_time = self.hours > 0 || self.minutes > 0 || self.seconds > 0 || self.nanos > 0;
+        let nothing = self.years == 0 && self.months == 0 && self.days == 0 && !has_time;
         if has_time || nothing {
             out.push('T');
         }
@@ -341,6 +354,12 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     if !seen_any || (in_time && last_rank < 5) {
         return Err(WHAT.into());
     }
+    // Every length is added to a dtstart somewhere; nothing in demand
+    // response lasts a century, and refusing it here keeps that arithmetic
+    // in range.
+    if d.total_seconds() > Duration::MAX_SECONDS {
+        return Err("duration longer than 100 years".into());
+    }
     Ok(d)
 }
 
@@ -410,6 +429,39 @@ mod tests {
             crate::xml::write_float(v, &mut out);
             prop_assert_eq!(out, v.to_string());
         }
+    }
+
+    #[test]
+    fn huge_durations_are_refused_not_panicked_on() {
+        for s in [
+            "P4294967295M",
+            "P99999999D",
+            "PT4294967295H",
+            "P101Y",
+            "P4294967295Y",
+        ] {
+            assert!(s.parse::<Duration>().is_err(), "{s}");
+        }
+        assert!("P100Y".parse::<Duration>().is_ok());
+        // Built by hand past the bound: cut, not overflowed.
+        let d = Duration {
+            years: u32::MAX,
+            months: u32::MAX,
+            seconds: u32::MAX,
+            ..Duration::ZERO
+        };
+        assert_eq!(
+            d.to_chrono(),
+            chrono::Duration::seconds(Duration::MAX_SECONDS as i64)
+        );
+        let mut out = String::new();
+        Duration {
+            hours: u32::MAX,
+            minutes: 1,
+            ..Duration::ZERO
+        }
+        .write_to(&mut out);
+        assert_eq!(out, "PT4294967295H1M");
     }
 
     #[test]

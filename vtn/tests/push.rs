@@ -117,7 +117,8 @@ fn leaf_fingerprint(pem: &std::path::Path) -> String {
 
 /// With TLS on, a push goes out only over a handshake with the certificate
 /// bound to the VEN: an endpoint presenting another valid certificate of the
-/// same PKI never receives the message, which stays queued.
+/// same PKI never receives the message, which stays queued. The bound one is
+/// reached even at an address its certificate does not name.
 #[actix_web::test]
 async fn tls_push_reaches_only_the_bound_certificate() {
     use rustls::pki_types::pem::PemObject;
@@ -158,7 +159,9 @@ async fn tls_push_reaches_only_the_bound_certificate() {
         )
     })
     .workers(1)
-    .bind_rustls_0_23("127.0.0.1:0", server_cfg)
+    // 127.0.0.2: an address the certificate does not name (it names
+    // 127.0.0.1 and localhost); the pin, not the name, identifies the VEN.
+    .bind_rustls_0_23("127.0.0.2:0", server_cfg)
     .unwrap();
     let port = srv.addrs()[0].port();
     actix_web::rt::spawn(srv.run());
@@ -180,7 +183,7 @@ async fn tls_push_reaches_only_the_bound_certificate() {
                     profile_name: "2.0b".into(),
                     transport_name: "simpleHttp".into(),
                     transport_address: Some(format!(
-                        "https://127.0.0.1:{port}/{name}/OpenADR2/Simple/2.0b"
+                        "https://127.0.0.2:{port}/{name}/OpenADR2/Simple/2.0b"
                     )),
                     http_pull_model: false,
                     report_only: false,

@@ -81,8 +81,10 @@ for vtn_stack in openssl rustls; do
     # and requires the VTN's; the VTN pushes only after checking that the
     # listener's certificate is the one bound to the venID at registration.
     PUSH_TLS_PORT="$(free_port)"
-    printf '[push]\nlisten = "127.0.0.1:%s"\npublic_url = "https://127.0.0.1:%s/OpenADR2/Simple/2.0b"\n' \
-      "$PUSH_TLS_PORT" "$PUSH_TLS_PORT" >"$TMP/push-tls.toml"
+    # It takes pushes only from the VTN's certificate (vtn-rsa, which the VTN
+    # presents when it pushes).
+    printf '[push]\nlisten = "127.0.0.1:%s"\npublic_url = "https://127.0.0.1:%s/OpenADR2/Simple/2.0b"\nvtn_fingerprints = ["%s"]\n' \
+      "$PUSH_TLS_PORT" "$PUSH_TLS_PORT" "$(fingerprint vtn-rsa)" >"$TMP/push-tls.toml"
     tls_ven "tls-$vtn_stack-ossl" ven-ec openssl
     tls_ven "tls-$vtn_stack-rustls" ven-rsa rustls --config "$TMP/push-tls.toml"
     tls_flow "tls-$vtn_stack-ossl" ven-ec

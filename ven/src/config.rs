@@ -19,6 +19,8 @@
 //! [push]                       # absent: pull mode
 //! listen = "127.0.0.1:8081"
 //! public_url = "http://127.0.0.1:8081/OpenADR2/Simple/2.0b"
+//! # with [vtn.tls]: https public_url, and the VTN certificates allowed to push
+//! # vtn_fingerprints = ["7E:1A:...:C3"]
 //!
 //! [opt]
 //! default = "optIn"
@@ -135,6 +137,10 @@ pub struct PushConfig {
     pub listen: String,
     /// The address the VTN posts to (oadrTransportAddress).
     pub public_url: String,
+    /// With TLS: the OpenADR fingerprints (`AA:BB:...`, the last 10 bytes of
+    /// the certificate's SHA-256) of the VTN certificates allowed to push.
+    #[serde(default)]
+    pub vtn_fingerprints: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

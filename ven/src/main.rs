@@ -173,7 +173,17 @@ async fn run(c: Config) -> anyhow::Result<()> {
                     p.public_url
                 );
             }
-            let (l, rx) = start_push_listener(&p.listen, c.vtn.tls.as_ref())?;
+            let fps = p
+                .vtn_fingerprints
+                .iter()
+                .map(|f| {
+                    adr_schema::fingerprint::normalize(f).with_context(|| {
+                        format!("[push] vtn_fingerprints: {f:?} is not an OpenADR fingerprint (10 hex bytes)")
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let tls = c.vtn.tls.as_ref().map(|t| (t, fps.as_slice()));
+            let (l, rx) = start_push_listener(&p.listen, tls)?;
             (Some(l), Some(rx))
         }
         None => (None, None),

@@ -65,22 +65,90 @@ fn load(
 /// The push listener's server configuration: HTTPS with our certificate (the
 /// one the VTN bound to our venID at registration, which it checks before it
 /// writes anything), and a client certificate required from the pusher that
-/// chains to `ca`, the roots we trust for the VTN.
-pub fn push_server_config(t: &TlsConfig) -> Result<rustls::ServerConfig> {
+/// chains to `ca` and is one of `vtn_fingerprints` (normalised OpenADR
+/// fingerprints). The pin matters: VEN and VTN certificates come from the
+/// same CAs, so without it any VEN could push to us as if it were the VTN.
+pub fn push_server_config(
+    t: &TlsConfig,
+    vtn_fingerprints: &[String],
+) -> Result<rustls::ServerConfig> {
+    if vtn_fingerprints.is_empty() {
+        return Err(VenError::Config(
+            "[push] vtn_fingerprints: the VTN's certificate fingerprints are needed to accept its pushes over TLS".into(),
+        ));
+    }
     let (roots, chain, key) = load(t)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+    let inner = rustls::server::WebPkiClientVerifier::builder_with_provider(
         Arc::new(roots),
         provider.clone(),
     )
     .build()
     .map_err(|e| cfg_err("CA file", &t.ca, e))?;
+    let verifier = Arc::new(PinnedClient {
+        inner,
+        fingerprints: vtn_fingerprints.to_vec(),
+    });
     rustls::ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|e| VenError::Config(format!("TLS: {e}")))?
         .with_client_cert_verifier(verifier)
         .with_single_cert(chain, key)
         .map_err(|e| cfg_err("certificate/key", &t.cert, e))
+}
+
+/// WebPKI client validation, then one of the VTN's fingerprints.
+#[derive(Debug)]
+struct PinnedClient {
+    inner: Arc<dyn rustls::server::danger::ClientCertVerifier>,
+    fingerprints: Vec<String>,
+}
+
+impl rustls::server::danger::ClientCertVerifier for PinnedClient {
+    fn root_hint_subjects(&self) -> &[rustls::DistinguishedName] {
+        self.inner.root_hint_subjects()
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: rustls::pki_types::UnixTime,
+    ) -> std::result::Result<rustls::server::danger::ClientCertVerified, rustls::Error> {
+        let verified = self
+            .inner
+            .verify_client_cert(end_entity, intermediates, now)?;
+        let fp = adr_schema::fingerprint::fingerprint(end_entity);
+        if !self.fingerprints.contains(&fp) {
+            tracing::warn!(fingerprint = %fp, "push refused: the client certificate is not the VTN's");
+            return Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            ));
+        }
+        Ok(verified)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
 }
 
 /// The rustls client configuration: our certificate chain and key, and the

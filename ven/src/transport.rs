@@ -222,12 +222,13 @@ pub struct PushListener {
 /// Listen on `listen` for messages the VTN posts (any path); each is handed
 /// to the agent over the returned channel and answered with its reply.
 ///
-/// With `tls` (the VEN's `[vtn.tls]`), the listener serves HTTPS with the
-/// VEN's certificate and requires a client certificate chaining to its CA
-/// file; the public URL must then be https://.
+/// With `tls` (the VEN's `[vtn.tls]` and the VTN's certificate fingerprints),
+/// the listener serves HTTPS with the VEN's certificate and accepts only a
+/// client certificate that chains to its CA file and is one of those
+/// fingerprints; the public URL must then be https://.
 pub fn start_push_listener(
     listen: &str,
-    tls: Option<&crate::config::TlsConfig>,
+    tls: Option<(&crate::config::TlsConfig, &[String])>,
 ) -> Result<(PushListener, mpsc::Receiver<PushRequest>)> {
     let (tx, rx) = mpsc::channel::<PushRequest>(16);
     let server = HttpServer::new(move || {
@@ -238,7 +239,7 @@ pub fn start_push_listener(
     })
     .workers(1);
     let server = match tls {
-        Some(t) => server.bind_rustls_0_23(listen, tls::push_server_config(t)?),
+        Some((t, fps)) => server.bind_rustls_0_23(listen, tls::push_server_config(t, fps)?),
         None => server.bind(listen),
     }
     .map_err(|e| VenError::Config(format!("push listener {listen}: {e}")))?;

@@ -417,3 +417,72 @@ fn tls_config_errors_are_reported_at_start() {
         assert!(ok.is_ok(), "{stack:?}");
     }
 }
+
+/// The push listener over TLS takes pushes only from the pinned VTN
+/// certificate. A VEN's certificate chains to the same roots (and carries
+/// clientAuth), so without the pin any VEN could push to us as the VTN: it
+/// is refused in the handshake and nothing reaches the agent.
+#[tokio::test]
+async fn push_listener_accepts_only_the_pinned_vtn_certificate() {
+    use rustls::pki_types::pem::PemObject;
+    let leaf = rustls::pki_types::CertificateDer::pem_file_iter(p("vtn-rsa.crt"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let vtn_fp = adr_schema::fingerprint::fingerprint(&leaf);
+    let ours = TlsConfig {
+        cert: p("ven-rsa.crt"),
+        key: p("ven-rsa.key"),
+        ca: p("ca.crt"),
+        stack: TlsStack::Rustls,
+    };
+    let fps = [vtn_fp];
+    let (listener, mut rx) =
+        ven::transport::start_push_listener("127.0.0.1:0", Some((&ours, &fps[..]))).unwrap();
+    let received = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let r2 = received.clone();
+    // The agent's side: count and answer what arrives.
+    tokio::spawn(async move {
+        while let Some(req) = rx.recv().await {
+            r2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let _ = req.reply.send(Some(Message::Response(Response {
+                response: EiResponse::ok(RequestId::new("").unwrap()),
+                ven_id: None,
+            })));
+        }
+    });
+    let url = format!(
+        "https://127.0.0.1:{}/OpenADR2/Simple/2.0b/EiEvent",
+        listener.addr.port()
+    );
+    let push_as = |who: &str| {
+        let cfg = ven::tls::rustls_config(&TlsConfig {
+            cert: p(&format!("{who}.crt")),
+            key: p(&format!("{who}.key")),
+            ca: p("ca.crt"),
+            stack: TlsStack::Rustls,
+        })
+        .unwrap();
+        let client = reqwest::Client::builder()
+            .use_preconfigured_tls(cfg)
+            .build()
+            .unwrap();
+        let url = url.clone();
+        async move {
+            match client.post(&url).body(poll().to_xml()).send().await {
+                Ok(r) => Ok(r.status().as_u16()),
+                Err(e) => Err(e.to_string()),
+            }
+        }
+    };
+    assert_eq!(push_as("vtn-rsa").await, Ok(200), "the pinned VTN pushes");
+    let impostor = push_as("ven-ec").await;
+    assert!(impostor.is_err(), "a VEN certificate pushes: {impostor:?}");
+    assert_eq!(received.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert!(
+        ven::tls::push_server_config(&ours, &[]).is_err(),
+        "no pin, no TLS listener"
+    );
+    listener.handle.stop(false).await;
+}

@@ -40,7 +40,7 @@ impl IdleTimer {
                 Err(e) => tracing::debug!(error = %e, "timerfd sleep failed; using tokio's timer"),
             }
         }
-        tokio::time::sleep(d).await
+        tokio::time::sleep(d.max(Duration::from_millis(1))).await
     }
 }
 

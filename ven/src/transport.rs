@@ -76,6 +76,8 @@ impl HttpTransport {
                 // reqwest matches every request against the proxy settings
                 // it read from the environment; skip that work when there
                 // are none (a gateway polling for months pays it each time).
+                // This also ignores macOS/Windows system proxy settings: set
+                // HTTPS_PROXY there to use one.
                 if !proxy_configured() {
                     b = b.no_proxy();
                 }

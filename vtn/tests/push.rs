@@ -244,3 +244,52 @@ async fn tls_push_reaches_only_the_bound_certificate() {
     let (_, vens) = api(&app, "GET", "/vens", None).await;
     assert_eq!(pending(&vens, "wrong"), 1, "refused, not lost");
 }
+
+/// With TLS on, a push VEN must give an https:// address: refused at
+/// registration (454) rather than queued for a delivery that can never go out.
+#[actix_web::test]
+async fn tls_vtn_refuses_a_plain_http_push_address() {
+    use vtn::program::service::{self, Ctx, Effects, Service};
+    let pki = pki();
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = settings(dir.path().join("vtn.db"));
+    s.tls = Some(vtn::tls::Tls {
+        stack: vtn::tls::TlsStack::Rustls,
+        cert: pki.join("vtn-rsa.crt"),
+        key: pki.join("vtn-rsa.key"),
+        ec: None,
+        client_ca: pki.join("ca.crt"),
+    });
+    let st = vtn::AppState::open(s, Arc::new(vtn::ManualClock::new(t0()))).unwrap();
+    let register = |address: &str| {
+        let mut m = create_registration("push-ven", None, None);
+        if let Message::CreatePartyRegistration(c) = &mut m {
+            c.http_pull_model = Some(false);
+            c.transport_address = Some(address.into());
+        }
+        let mut c = st.pool.get().unwrap();
+        // As if over TLS with this client certificate.
+        let ctx = Ctx {
+            settings: &st.settings,
+            now: t0(),
+            peer_fingerprint: Some("AA:BB:CC:DD:EE:FF:00:11:22:33".into()),
+        };
+        service::handle(
+            &mut c,
+            &ctx,
+            Service::EiRegisterParty,
+            &m,
+            &mut Effects::default(),
+        )
+        .err()
+        .map(|e| e.response_code().0)
+    };
+    assert_eq!(
+        register("http://127.0.0.1:9/OpenADR2/Simple/2.0b"),
+        Some(454)
+    );
+    assert_ne!(
+        register("https://127.0.0.1:9/OpenADR2/Simple/2.0b"),
+        Some(454)
+    );
+}

@@ -401,6 +401,16 @@ fn create_registration(
             "a push VEN (oadrHttpPullModel false) needs an oadrTransportAddress",
         ));
     }
+    // With TLS on, push goes only to https:// (see push_tls): refuse now
+    // rather than queue messages that can never leave.
+    if !pull
+        && ctx.settings.tls.is_some()
+        && address.as_ref().is_some_and(|a| !a.starts_with("https://"))
+    {
+        return Err(VtnError::data(
+            "this VTN pushes over TLS only: the oadrTransportAddress of a push VEN must be https://",
+        ));
+    }
     let name = m
         .ven_name
         .as_ref()

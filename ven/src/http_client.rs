@@ -23,6 +23,22 @@ use crate::config::TlsConfig;
 use crate::error::{Result, VenError};
 use crate::tls::openssl_context;
 
+/// HTTP/1.1 on a connected stream; the connection is driven by its own task.
+async fn http1<T>(io: T) -> std::result::Result<SendRequest<Full<Bytes>>, String>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+        .await
+        .map_err(|e| format!("HTTP handshake: {e}"))?;
+    tokio::spawn(async move {
+        if let Err(e) = conn.await {
+            tracing::debug!(error = %e, "connection to the VTN closed");
+        }
+    });
+    Ok(send)
+}
+
 /// The largest answer accepted from a VTN.
 pub const MAX_ANSWER_BYTES: usize = 16 << 20;
 
@@ -84,15 +100,7 @@ impl HyperClient {
             .map_err(|e| format!("connect {}:{}: {e}", self.host, self.port))?;
         let _ = tcp.set_nodelay(true);
         let Some(ctx) = &self.tls else {
-            let (send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
-                .await
-                .map_err(|e| format!("HTTP handshake: {e}"))?;
-            tokio::spawn(async move {
-                if let Err(e) = conn.await {
-                    tracing::debug!(error = %e, "connection closed");
-                }
-            });
-            return Ok(send);
+            return http1(tcp).await;
         };
         let mut ssl = Ssl::new(ctx).map_err(|e| e.to_string())?;
         let param = ssl.param_mut();
@@ -121,15 +129,7 @@ impl HyperClient {
             stack = "openssl",
             "TLS connected"
         );
-        let (send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
-            .await
-            .map_err(|e| format!("HTTP handshake: {e}"))?;
-        tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!(error = %e, "TLS connection closed");
-            }
-        });
-        Ok(send)
+        http1(tls).await
     }
 
     /// POST `body` to `url` (a URL under the base); the status and body.

@@ -9,17 +9,26 @@ cd "$ROOT"
 export CARGO_TERM_COLOR=never
 # One target/ for everything; the interop venv lives there too.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+# A one-off build gains nothing from incremental state; it was a third of target/.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 start=$(date +%s)
 passed=0 failed=0 failures=()
+# Disk is a CI limit too: each suite's line says what target/ holds and what is free.
+disk() {
+  local used free
+  used=$(du -sh "$CARGO_TARGET_DIR" 2>/dev/null | cut -f1)
+  free=$(df -h --output=avail "$CARGO_TARGET_DIR" 2>/dev/null | tail -1 | tr -d ' ')
+  echo "target ${used:-0} used, ${free:-?} free"
+}
 suite() {
   local name=$1; shift
   local t0=$(date +%s)
   echo "=== $name: $*"
   if "$@"; then
-    passed=$((passed + 1)); echo "=== $name: ok ($(( $(date +%s) - t0 ))s)"
+    passed=$((passed + 1)); echo "=== $name: ok ($(( $(date +%s) - t0 ))s, $(disk))"
   else
-    failed=$((failed + 1)); failures+=("$name"); echo "=== $name: FAILED ($(( $(date +%s) - t0 ))s)"
+    failed=$((failed + 1)); failures+=("$name"); echo "=== $name: FAILED ($(( $(date +%s) - t0 ))s, $(disk))"
   fi
 }
 

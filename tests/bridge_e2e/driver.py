@@ -11,6 +11,7 @@ With --demo the same run narrates for a person and leaves nothing behind.
 import hashlib
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -293,6 +294,8 @@ finally:
     if failed:
         print(f"  services log: {os.path.join(work, 'services.log')}")
         os.system(f"tail -40 {os.path.join(work, 'services.log')}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)  # logs are kept only when something failed
 
 print(f"bridge_e2e: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -5,5 +5,5 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 [ -d contracts/node_modules ] || (cd contracts && npm ci --no-audit --no-fund --loglevel=error) || exit 2
-cargo build -q -p vtn -p ven || exit 2
+cargo build -q --workspace --all-targets || exit 2
 exec python3 tests/bridge_e2e/driver.py "$@"

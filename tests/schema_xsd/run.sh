@@ -15,7 +15,7 @@ source tests/interop/env.sh
 [ -n "$OADR_XSD" ] || exit 2
 
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-cargo build -q -p oadr-cli -p adr-schema --examples || exit 2
+cargo build -q --workspace --all-targets || exit 2
 OADR="$TARGET/debug/oadr"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT

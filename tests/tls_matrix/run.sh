@@ -27,8 +27,8 @@ trap cleanup EXIT INT TERM
 
 command -v openssl >/dev/null || { ko "openssl CLI not installed"; finish; }
 if bash certs/make-test-pki.sh "$TMP/pki" >"$TMP/pki.log" 2>&1; then ok "test PKI"; else cat "$TMP/pki.log"; ko "test PKI"; finish; fi
-if cargo build -q -p vtn 2>"$TMP/build.log"; then ok "cargo build -p vtn"; else cat "$TMP/build.log"; ko "cargo build -p vtn"; finish; fi
-VTN="$ROOT/target/debug/vtn"
+if cargo build -q --workspace --all-targets 2>"$TMP/build.log"; then ok "cargo build"; else cat "$TMP/build.log"; ko "cargo build"; finish; fi
+VTN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/vtn"
 P="$TMP/pki"
 
 free_port() {

@@ -13,8 +13,8 @@ TIMEOUT="${VEN_OPENLEADR_TIMEOUT:-90}"
 bash "$REPO/tests/interop/setup.sh" || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 # shellcheck source=/dev/null
 source "$REPO/tests/interop/env.sh"
-(cd "$REPO" && cargo build -q -p ven) || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
-BIN="$REPO/target/debug/ven"
+(cd "$REPO" && cargo build -q --workspace --all-targets) || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+BIN="${CARGO_TARGET_DIR:-$REPO/target}/debug/ven"
 
 TMP="$(mktemp -d -t ven-openleadr.XXXXXX)"
 VTN_PID=""

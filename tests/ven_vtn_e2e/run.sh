@@ -20,7 +20,7 @@ TARGET="${CARGO_TARGET_DIR:-$REPO/target}"
 case "$TARGET" in /*) ;; *) TARGET="$REPO/$TARGET" ;; esac
 STEP_TIMEOUT="${E2E_STEP_TIMEOUT:-20}"
 
-(cd "$REPO" && cargo build -q -p vtn -p ven) || {
+(cd "$REPO" && cargo build -q --workspace --all-targets) || {
   echo "FAIL build"
   echo "ven_vtn_e2e: 0 passed, 1 failed"
   exit 1

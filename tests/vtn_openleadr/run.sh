@@ -28,8 +28,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 if bash tests/interop/setup.sh && source tests/interop/env.sh; then ok "interop setup (openleadr venv)"; else ko "interop setup"; finish; fi
-if cargo build -q -p vtn 2>"$TMP/build.log"; then ok "cargo build -p vtn"; else cat "$TMP/build.log"; ko "cargo build -p vtn"; finish; fi
-VTN_BIN="$ROOT/target/debug/vtn"
+if cargo build -q --workspace --all-targets 2>"$TMP/build.log"; then ok "cargo build"; else cat "$TMP/build.log"; ko "cargo build"; finish; fi
+VTN_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/vtn"
 http_status() {
   "$INTEROP_PY" - "$1" <<'PY' 2>/dev/null
 import sys, urllib.request, urllib.error

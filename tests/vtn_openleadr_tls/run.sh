@@ -28,8 +28,8 @@ trap cleanup EXIT INT TERM
 
 if bash tests/interop/setup.sh >"$TMP/setup.log" 2>&1 && source tests/interop/env.sh; then ok "interop setup (openleadr venv)"; else cat "$TMP/setup.log"; ko "interop setup"; finish; fi
 if bash certs/make-test-pki.sh "$TMP/pki" >"$TMP/pki.log" 2>&1; then ok "test PKI"; else cat "$TMP/pki.log"; ko "test PKI"; finish; fi
-if cargo build -q -p vtn 2>"$TMP/build.log"; then ok "cargo build -p vtn"; else cat "$TMP/build.log"; ko "cargo build -p vtn"; finish; fi
-VTN_BIN="$ROOT/target/debug/vtn"
+if cargo build -q --workspace --all-targets 2>"$TMP/build.log"; then ok "cargo build"; else cat "$TMP/build.log"; ko "cargo build"; finish; fi
+VTN_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/vtn"
 P="$TMP/pki"
 export VTN_ADMIN_TOKEN="tls-interop-$RANDOM-$RANDOM"
 export VTN_CA="$P/ca.crt" VTN_CLIENT_CERT="$P/vtn-rsa.crt" VTN_CLIENT_KEY="$P/vtn-rsa.key"

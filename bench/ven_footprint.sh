@@ -2,13 +2,14 @@
 # Footprint of our VEN (`ven run`, release build) next to openleadr's
 # OpenADRClient doing the same work against one openleadr VTN: polling every
 # 10 s, TELEMETRY_USAGE reported every 60 s. Both run side by side for
-# BENCH_SECONDS (default 120) after a 15 s warm-up; resident memory is
+# BENCH_SECONDS (default 300) after a 15 s warm-up; resident memory is
 # sampled every 2 s (mean and peak VmRSS), CPU is the threads' on-CPU time
-# (/proc/PID/task/*/schedstat) over the window, extrapolated to one hour (a bounded sample, not an hour's run).
+# (/proc/PID/task/*/schedstat) per window of BENCH_WINDOW seconds (default
+# 60), extrapolated to one hour (a bounded sample, not an hour's run).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
-SECS="${BENCH_SECONDS:-120}"
+SECS="${BENCH_SECONDS:-300}"
 WARM="${BENCH_WARMUP:-15}"
 
 bash "$REPO/tests/interop/setup.sh"
@@ -39,41 +40,57 @@ sleep "$WARM"
 
 # CPU time in ns, all threads (schedstat: clock ticks are too coarse here).
 cpu() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%d", s}'; }
-TCK=1000000000
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
-c_rs0=$(cpu $RS); c_ol0=$(cpu $OL)
-n=0; sum_rs=0; sum_ol=0; max_rs=0; max_ol=0
-end=$((SECONDS + SECS))
-while [ $SECONDS -lt $end ]; do
-  r=$(rss $RS); o=$(rss $OL)
-  sum_rs=$((sum_rs + r)); sum_ol=$((sum_ol + o)); n=$((n + 1))
-  [ "$r" -gt "$max_rs" ] && max_rs=$r
-  [ "$o" -gt "$max_ol" ] && max_ol=$o
-  sleep 2
+# CPU is taken per window of WIN seconds (a whole number of report periods),
+# so one noisy minute on a shared machine moves one window, not the result:
+# the script reports the median window of each VEN and the median of the
+# per-window ratios.
+WIN="${BENCH_WINDOW:-60}"
+NWIN=$(( (SECS + WIN - 1) / WIN ))
+: >"$TMP/windows"
+: >"$TMP/rss"
+for w in $(seq 1 "$NWIN"); do
+  c_rs0=$(cpu $RS); c_ol0=$(cpu $OL)
+  end=$((SECONDS + WIN))
+  while [ $SECONDS -lt $end ]; do
+    echo "$(rss $RS) $(rss $OL)" >>"$TMP/rss"
+    sleep 2
+  done
+  echo "$(( $(cpu $RS) - c_rs0 )) $(( $(cpu $OL) - c_ol0 ))" >>"$TMP/windows"
 done
-c_rs=$(( $(cpu $RS) - c_rs0 )); c_ol=$(( $(cpu $OL) - c_ol0 ))
 kill -TERM "$VTN"; wait "$VTN" 2>/dev/null || true
 
-"$INTEROP_PY" - "$SECS" "$TCK" "$n" "$sum_rs" "$max_rs" "$c_rs" "$sum_ol" "$max_ol" "$c_ol" "$TMP/counts.json" <<'PY'
-import json, sys
-secs, tck, n = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
-def row(name, s, mx, c):
-    cpu_h = float(c) / tck * 3600.0 / secs
-    return {"ven": name, "rss_mean_mib": round(int(s) / n / 1024, 1), "rss_peak_mib": round(int(mx) / 1024, 1),
-            "cpu_s_per_hour": round(cpu_h, 3)}
-rs = row("ours (ven, release)", sys.argv[4], sys.argv[5], sys.argv[6])
-ol = row("openleadr OpenADRClient", sys.argv[7], sys.argv[8], sys.argv[9])
+"$INTEROP_PY" - "$WIN" "$TMP/windows" "$TMP/rss" "$TMP/counts.json" <<'PY'
+import json, statistics, sys
+win = float(sys.argv[1])
+windows = [tuple(int(x) for x in l.split()) for l in open(sys.argv[2]) if l.strip()]
+rss = [tuple(int(x) for x in l.split()) for l in open(sys.argv[3]) if l.strip()]
+per_h = lambda ns: ns / 1e9 * 3600.0 / win
+ours = [per_h(a) for a, _ in windows]
+theirs = [per_h(b) for _, b in windows]
+ratios = [t / max(o, 1e-9) for o, t in zip(ours, theirs)]
+def row(name, cpu, col):
+    vals = [r[col] for r in rss]
+    return {"ven": name, "rss_mean_mib": round(sum(vals) / len(vals) / 1024, 1),
+            "rss_peak_mib": round(max(vals) / 1024, 1),
+            "cpu_s_per_hour": round(statistics.median(cpu), 3)}
+rs = row("ours (ven, release)", ours, 0)
+ol = row("openleadr OpenADRClient", theirs, 1)
 try:
-    counts = json.load(open(sys.argv[10]))
+    counts = json.load(open(sys.argv[4]))
 except Exception:
     counts = {}
-print(f"window {secs:.0f} s, extrapolated per hour; poll 10 s, report 60 s")
-print(f"{'VEN':28} {'RSS mean MiB':>13} {'RSS peak MiB':>13} {'CPU s/hour':>11}")
+print(f"{len(windows)} windows of {win:.0f} s, CPU extrapolated per hour; poll 10 s, report 60 s")
+print("CPU s/hour per window, ours:     ", " ".join(f"{x:.3f}" for x in ours))
+print("CPU s/hour per window, openleadr:", " ".join(f"{x:.3f}" for x in theirs))
+print("openleadr / ours per window:     ", " ".join(f"{x:.1f}" for x in ratios))
+print(f"{'VEN':28} {'RSS mean MiB':>13} {'RSS peak MiB':>13} {'CPU s/hour (median)':>20}")
 for r in (rs, ol):
-    print(f"{r['ven']:28} {r['rss_mean_mib']:>13} {r['rss_peak_mib']:>13} {r['cpu_s_per_hour']:>11}")
+    print(f"{r['ven']:28} {r['rss_mean_mib']:>13} {r['rss_peak_mib']:>13} {r['cpu_s_per_hour']:>20}")
 mem = ol["rss_mean_mib"] / max(rs["rss_mean_mib"], 0.01)
-cpu = ol["cpu_s_per_hour"] / max(rs["cpu_s_per_hour"], 0.01)
-print(f"openleadr / ours: memory x{mem:.1f} (goal >= 5), CPU x{cpu:.1f} (goal >= 10)")
+cpu = statistics.median(ratios)
+print(f"openleadr / ours: memory x{mem:.1f} (goal >= 5), CPU x{cpu:.1f} median of windows (goal >= 10)")
 print("readings received by the VTN:", counts)
-print(json.dumps({"ours": rs, "openleadr": ol, "memory_ratio": round(mem, 1), "cpu_ratio": round(cpu, 1)}))
+print(json.dumps({"ours": rs, "openleadr": ol, "memory_ratio": round(mem, 1), "cpu_ratio": round(cpu, 1),
+                  "cpu_ratios": [round(x, 1) for x in ratios]}))
 PY

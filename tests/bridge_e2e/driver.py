@@ -192,7 +192,12 @@ poll_secs = 1
         evs = evs if isinstance(evs, list) else evs.get("events", [])
         return next((e for e in evs if e.get("event_id") == "chain-1"), None)
 
-    ev = wait_for("chain-1 with 3 answers", lambda: (lambda e: e if e and len([v for v in e.get("vens", []) if v.get("opt")]) >= 3 else None)(chain_event()), 40)
+    # An answer is an opt other than "pending": the VENs answer at their next
+    # poll, up to a poll period after the event exists.
+    def answered(e):
+        return e if e and len([v for v in e.get("vens", []) if v.get("opt") not in (None, "pending")]) >= 3 else None
+
+    ev = wait_for("chain-1 with 3 answers", lambda: answered(chain_event()), 40)
     check("VTN created OpenADR event chain-1 from the chain", ev is not None)
     if ev:
         spec = ev.get("spec", {})

@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::device::{Device, Telemetry};
 use crate::error::{Result, VenError};
 use crate::protocol::reports::{update_report, Reading, Value};
+use crate::protocol::schedule::{self, Grid};
 use crate::protocol::{
     backoff, opt, Action, DataPoint, Next, OptPolicy, Registered, ReportBook, Session,
     Unregistered, VenProfile,
@@ -73,8 +74,10 @@ pub struct Agent<T, D, C> {
     last_energy: HashMap<ReportRequestId, f64>,
     /// One device read per tick serves every sample of that tick.
     reading: Option<(Timestamp, Telemetry)>,
+    history_grid: Option<Grid>,
     history_next: Option<Timestamp>,
-    history_energy: Option<f64>,
+    /// Start of the history interval being measured, and the meter then.
+    history_from: Option<(Timestamp, f64)>,
     flush_failures: u32,
     flush_retry_at: Option<Timestamp>,
 }
@@ -108,8 +111,9 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
             rng,
             last_energy: HashMap::new(),
             reading: None,
+            history_grid: None,
             history_next: None,
-            history_energy: None,
+            history_from: None,
             flush_failures: 0,
             flush_retry_at: None,
         }
@@ -210,6 +214,11 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
     }
 
     async fn serve(&mut self, mut reg: Registered) -> Result<Exit> {
+        let period = self.poll_period(&reg);
+        let period_c = chrono::Duration::from_std(period).unwrap_or(chrono::Duration::seconds(10));
+        let phase = schedule::phase_for(&self.s.ven_name, period_c);
+        let poll_grid = Grid::new(period_c, phase);
+        reg.session.reports.set_phase(phase);
         // Start-up exchanges: current events, our reports, our opts.
         for msg in [reg.request_event(), reg.register_report(self.clock.now())] {
             match self.exchange(&mut reg, msg).await {
@@ -221,6 +230,9 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
         self.announce_opts(&mut reg).await;
         let pull = self.s.push_address.is_none();
         let idle = crate::idle::IdleTimer::new();
+        self.history_grid = self.s.history_period.map(|p| Grid::new(p, phase));
+        // How long a deferrable deadline may wait for the next one.
+        let slack = (period_c / 10).min(chrono::Duration::seconds(1));
         let mut next_poll = self.clock.now();
         let mut poll_failures = 0u32;
         loop {
@@ -233,7 +245,8 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
                 self.flush_retry_at = None;
                 self.deliver(&mut reg).await?;
             }
-            if pull && next_poll <= now {
+            // A poll due within the slack is made now: it shares this wake-up.
+            if pull && next_poll <= now + slack {
                 // Poll until the VTN has nothing more for us.
                 let mut drained = 0;
                 loop {
@@ -251,9 +264,7 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
                             }
                             drained += 1;
                             if !more || drained >= 20 {
-                                next_poll = self.clock.now()
-                                    + chrono::Duration::from_std(self.poll_period(&reg))
-                                        .unwrap_or_default();
+                                next_poll = poll_grid.next_after(next_poll.max(self.clock.now()));
                                 break;
                             }
                         }
@@ -261,7 +272,7 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
                             poll_failures += 1;
                             let wait = backoff::delay(
                                 poll_failures,
-                                self.poll_period(&reg),
+                                period,
                                 self.s.max_backoff,
                                 &mut self.rng,
                             );
@@ -275,25 +286,18 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
             }
             // Sleep until the next thing to do, or a pushed message.
             let now = self.clock.now();
-            let wake = [
+            let soft = [
                 pull.then_some(next_poll),
-                reg.next_wakeup(now),
+                reg.next_report_due(),
                 self.history_next,
                 self.flush_retry_at,
-            ]
-            .into_iter()
-            .flatten()
-            .min()
+            ];
+            let wake = schedule::wake_at(
+                reg.next_event_change(now),
+                soft.into_iter().flatten(),
+                slack,
+            )
             .unwrap_or(now + chrono::Duration::seconds(60));
-            // A poll due just after another wake-up (a report or a sample)
-            // is made in that wake-up: each wake-up costs more CPU on a
-            // small gateway than the poll itself.
-            let coalesce = chrono::Duration::from_std(self.poll_period(&reg) / 10)
-                .unwrap_or_default()
-                .min(chrono::Duration::seconds(1));
-            if pull && next_poll > wake && next_poll - wake <= coalesce {
-                next_poll = wake;
-            }
             let wait =
                 to_std(wake - now).clamp(StdDuration::from_millis(5), StdDuration::from_secs(60));
             let pushed = match self.push.as_mut() {
@@ -611,49 +615,45 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
             Some(self.clock.now() + chrono::Duration::from_std(wait).unwrap_or_default());
     }
 
-    /// Meter history for HISTORY_USAGE: one interval per period, aligned.
+    /// Meter history for HISTORY_USAGE: one interval per history period, on
+    /// the grid the polls use; a row covers the time since the last meter
+    /// read that succeeded, so a failed read or a first partial interval
+    /// gives a row with its true start and duration.
     async fn history(&mut self, now: Timestamp) -> Result<()> {
-        let Some(period) = self.s.history_period else {
+        let Some(grid) = self.history_grid else {
             return Ok(());
-        };
-        let p_ms = period.num_milliseconds().max(1000);
-        let boundary = |t: Timestamp| {
-            let ms = t.timestamp_millis();
-            chrono::DateTime::from_timestamp_millis(ms - ms.rem_euclid(p_ms)).unwrap_or(t)
         };
         let Some(next) = self.history_next else {
             // First call: take the starting meter value.
             if let Ok(t) = self.device.read(now).await {
-                self.history_energy = Some(t.energy_wh);
+                self.history_from = Some((now, t.energy_wh));
             }
-            self.history_next = Some(boundary(now) + period);
+            self.history_next = Some(grid.next_after(now));
             return Ok(());
         };
         if now < next {
             return Ok(());
         }
+        self.history_next = Some(grid.next_after(now));
         let t = match self.device.read(now).await {
             Ok(t) => t,
             Err(e) => {
                 tracing::warn!(error = %e, "device read for history failed");
-                self.history_next = Some(boundary(now) + period);
                 return Ok(());
             }
         };
-        let start = next - period;
-        let energy = self
-            .history_energy
-            .map(|e| (t.energy_wh - e).max(0.0))
-            .unwrap_or(0.0);
-        let avg_w = energy * 3600.0 / period.num_seconds().max(1) as f64;
-        self.store.add_history(
-            start,
-            period.num_seconds() as u32,
-            round3(energy),
-            round3(avg_w),
-        )?;
-        self.history_energy = Some(t.energy_wh);
-        self.history_next = Some(boundary(now) + period);
+        // Samples stay on the grid even when taken a little late.
+        let end = grid.floor(now);
+        if let Some((from, energy_from)) = self.history_from {
+            let secs = (end - from).num_seconds();
+            if secs >= 1 {
+                let energy = (t.energy_wh - energy_from).max(0.0);
+                let avg_w = energy * 3600.0 / secs as f64;
+                self.store
+                    .add_history(from, secs as u32, round3(energy), round3(avg_w))?;
+            }
+        }
+        self.history_from = Some((end, t.energy_wh));
         if self.rng.gen_ratio(1, 60) {
             self.store.prune_history(now - self.s.history_retention)?;
         }

@@ -190,10 +190,18 @@ async fn run(c: Config) -> anyhow::Result<()> {
     };
     tracing::info!(vtn = %url, name = %name, db = %c.ven.db, mode = if push_rx.is_some() { "push" } else { "pull" }, "ven starting");
     let agent = Agent::new(settings, transport, device, clock, store, push_rx);
+    // The agent runs as its own task: a wake-up then polls only the agent,
+    // not the signal futures, and needs no self-notification of the runtime
+    // (the block_on future's waker writes to the runtime's eventfd).
+    let mut task = tokio::spawn(agent.run());
     let result = tokio::select! {
-        r = agent.run() => r.map_err(anyhow::Error::from),
+        r = &mut task => match r {
+            Ok(r) => r.map_err(anyhow::Error::from),
+            Err(e) => Err(anyhow::anyhow!("agent task failed: {e}")),
+        },
         _ = shutdown_signal() => {
             tracing::info!("shutting down");
+            task.abort();
             Ok(())
         }
     };

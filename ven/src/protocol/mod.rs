@@ -14,6 +14,7 @@ pub mod events;
 pub mod opt;
 pub mod registration;
 pub mod reports;
+pub mod schedule;
 #[cfg(test)]
 pub(crate) mod tests;
 

@@ -361,6 +361,16 @@ impl Registered {
         a
     }
 
+    /// The next event signal change: served on time, never deferred.
+    pub fn next_event_change(&self, now: Timestamp) -> Option<Timestamp> {
+        self.session.events.next_wakeup(now)
+    }
+
+    /// The next report sample or send: may wait briefly to share a wake-up.
+    pub fn next_report_due(&self) -> Option<Timestamp> {
+        self.session.reports.next_wakeup()
+    }
+
     /// The next instant `tick` has work to do.
     pub fn next_wakeup(&self, now: Timestamp) -> Option<Timestamp> {
         [

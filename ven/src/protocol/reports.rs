@@ -6,8 +6,11 @@
 //!   sending period. A zero granularity samples once per report-back; a zero
 //!   report-back (with a report interval) sends once, when the interval ends;
 //!   both zero means one reading, sent at once.
-//! - Samples are aligned to the request's start (its reportInterval dtstart,
-//!   or the moment the request arrived), and a reading taken at `t` covers
+//! - Samples are aligned to the request's reportInterval dtstart. Without
+//!   one they are aligned to the VEN's own grid (multiples of the granularity
+//!   shifted by the VEN's phase, see `schedule`), so that sampling shares
+//!   wake-ups with polls and history; the first reading then covers the whole
+//!   interval the request arrived in. A reading taken at `t` covers
 //!   `[t - granularity, t)`. A VEN that slept past several sampling instants
 //!   takes one reading, for the latest, rather than inventing the others.
 //! - HISTORY_USAGE requests are answered once from the local store, for the
@@ -24,6 +27,7 @@ use adr_schema::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::schedule::Grid;
 use super::{request_id, Action};
 
 /// One quantity the VEN can measure.
@@ -118,6 +122,8 @@ struct Active {
 pub struct ReportBook {
     resource_id: String,
     min_period: chrono::Duration,
+    /// Phase of the sampling grid for requests without a reportInterval.
+    phase: chrono::Duration,
     offered: Vec<Offered>,
     active: BTreeMap<ReportRequestId, Active>,
 }
@@ -136,6 +142,7 @@ impl ReportBook {
         ReportBook {
             resource_id: resource_id.into(),
             min_period: min_period.max(chrono::Duration::seconds(1)),
+            phase: chrono::Duration::zero(),
             offered: vec![
                 Offered {
                     kind: ReportKind::TelemetryUsage,
@@ -158,6 +165,11 @@ impl ReportBook {
             ],
             active: BTreeMap::new(),
         }
+    }
+
+    /// Requests without a reportInterval sample at `k * granularity + phase`.
+    pub fn set_phase(&mut self, phase: chrono::Duration) {
+        self.phase = phase;
     }
 
     /// The METADATA oadrRegisterReport (reportRequestID 0) describing every
@@ -335,6 +347,10 @@ impl ReportBook {
             };
         }
         granularity = granularity.max(self.min_period);
+        let start = match s.report_interval {
+            Some(_) => start,
+            None => Grid::new(granularity, self.phase).floor(now),
+        };
         let next_flush = if back.is_zero() {
             end
         } else {

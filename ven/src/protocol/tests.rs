@@ -536,6 +536,33 @@ fn metadata_describes_real_points() {
 }
 
 #[test]
+fn a_request_without_interval_samples_on_the_vens_grid() {
+    let mut r = registered(OptPolicy::default(), 1);
+    r.session.reports.set_phase(CD::seconds(4));
+    // Arrives 23 s into the minute; the VEN's grid is at 4 s past each minute.
+    let arrived = t0() + CD::seconds(23);
+    r.handle(
+        create_report(vec![request(
+            "RR1",
+            "TELEMETRY_USAGE",
+            &["power"],
+            60,
+            60,
+            None,
+        )]),
+        arrived,
+    );
+    let first = t0() + CD::seconds(64);
+    assert_eq!(r.next_report_due(), Some(first));
+    assert!(samples(&r.tick(first - CD::milliseconds(1))).is_empty());
+    let a = r.tick(first);
+    // The first reading covers the whole grid interval the request arrived in.
+    assert_eq!(samples(&a), vec![t0() + CD::seconds(4)]);
+    assert_eq!(flushes(&a), 1);
+    assert_eq!(r.next_report_due(), Some(first + CD::minutes(1)));
+}
+
+#[test]
 fn report_cadence_and_back_duration() {
     let mut r = registered(OptPolicy::default(), 1);
     let out = r.handle(

@@ -167,6 +167,8 @@ pub struct ReportsConfig {
     /// Shortest sampling period we offer.
     pub min_period_s: u64,
     /// Meter history interval (source of HISTORY_USAGE); 0 disables it.
+    /// Intervals start on the VEN's poll grid (see `protocol::schedule`), so
+    /// history is read in a poll's wake-up.
     pub history_period_s: u64,
     pub history_retention_days: u32,
     /// Most readings in one oadrUpdateReport.

@@ -86,6 +86,14 @@ mod tests {
     }
 
     #[test]
+    fn all_is_in_declaration_order() {
+        // Callers index per-service tables with `svc as usize`.
+        for (i, s) in Service::ALL.into_iter().enumerate() {
+            assert_eq!(s as usize, i);
+        }
+    }
+
+    #[test]
     fn payloads_go_to_their_service() {
         let ven = VenId::new("V").unwrap();
         let poll = Message::Poll(Poll {

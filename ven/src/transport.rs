@@ -25,10 +25,10 @@ pub trait Transport: Send + Sync {
 /// HTTP, or HTTPS with mutual TLS (`[vtn.tls]`, `--cert --key --ca
 /// --tls-stack`; see [`crate::tls`]).
 pub struct HttpTransport {
-    base: String,
     /// `{base}/{Service}` for each service, parsed once (reqwest would
-    /// otherwise parse and IDNA-map the URL string on every request).
-    urls: Vec<(Service, reqwest::Url)>,
+    /// otherwise parse and IDNA-map the URL string on every request);
+    /// indexed by `Service as usize` (the order of `Service::ALL`).
+    urls: Vec<reqwest::Url>,
     client: Client,
 }
 
@@ -97,29 +97,20 @@ impl HttpTransport {
             .into_iter()
             .map(|svc| {
                 reqwest::Url::parse(&format!("{base}/{}", svc.as_str()))
-                    .map(|u| (svc, u))
                     .map_err(|e| VenError::Config(format!("the VTN URL {base:?}: {e}")))
             })
             .collect::<Result<_>>()?;
-        Ok(HttpTransport { base, urls, client })
+        Ok(HttpTransport { urls, client })
     }
 
-    fn url(&self, service: Service) -> Result<reqwest::Url> {
-        match self.urls.iter().find(|(s, _)| *s == service) {
-            Some((_, u)) => Ok(u.clone()),
-            // Not reached: `urls` holds every service.
-            None => Err(VenError::Config(format!(
-                "no URL for {} under {}",
-                service.as_str(),
-                self.base
-            ))),
-        }
+    fn url(&self, service: Service) -> &reqwest::Url {
+        &self.urls[service as usize]
     }
 
     /// POST `xml` to `url`: the HTTP status and body.
-    async fn post(&self, url: reqwest::Url, xml: String) -> Result<(u16, bytes::Bytes)> {
+    async fn post(&self, url: &reqwest::Url, xml: String) -> Result<(u16, bytes::Bytes)> {
         match &self.client {
-            Client::Hyper(c) => c.post(&url, xml).await,
+            Client::Hyper(c) => c.post(url, xml).await,
             Client::Reqwest(http) => {
                 let mut r = http
                     .post(url.clone())
@@ -179,14 +170,14 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 impl Transport for HttpTransport {
     async fn send(&self, msg: &Message) -> Result<Option<Message>> {
         let service = Service::of(msg);
-        let url = self.url(service)?;
+        let url = self.url(service);
         let xml = msg.to_xml();
         tracing::debug!(%url, xml = %xml, "request");
-        let (status, body) = self.post(url.clone(), xml).await?;
+        let (status, body) = self.post(url, xml).await?;
         if !(200..300).contains(&status) {
             return Err(VenError::Http {
                 status,
-                url: url.into(),
+                url: url.to_string(),
             });
         }
         if body.iter().all(|b| b.is_ascii_whitespace()) {

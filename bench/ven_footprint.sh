@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Footprint of our VEN (`ven run`, release build) next to openleadr's
+# Footprint of our VEN (`ven run`, the `production` profile: what is deployed) next to openleadr's
 # OpenADRClient doing the same work against one openleadr VTN: polling every
 # 10 s, TELEMETRY_USAGE reported every 60 s. Both run side by side for
 # BENCH_SECONDS (default 300) after a 15 s warm-up; resident memory is
@@ -15,8 +15,8 @@ WARM="${BENCH_WARMUP:-15}"
 bash "$REPO/tests/interop/setup.sh"
 # shellcheck source=/dev/null
 source "$REPO/tests/interop/env.sh"
-[ "${BENCH_NO_BUILD:-0}" = 1 ] || (cd "$REPO" && cargo build -q --release -p ven)
-BIN="$REPO/target/release/ven"
+[ "${BENCH_NO_BUILD:-0}" = 1 ] || (cd "$REPO" && cargo build -q --profile production -p ven)
+BIN="${CARGO_TARGET_DIR:-$REPO/target}/production/ven"
 
 TMP="$(mktemp -d -t ven-bench.XXXXXX)"
 PIDS=()
@@ -74,7 +74,7 @@ def row(name, cpu, col):
     return {"ven": name, "rss_mean_mib": round(sum(vals) / len(vals) / 1024, 1),
             "rss_peak_mib": round(max(vals) / 1024, 1),
             "cpu_s_per_hour": round(statistics.median(cpu), 3)}
-rs = row("ours (ven, release)", ours, 0)
+rs = row("ours (ven, production)", ours, 0)
 ol = row("openleadr OpenADRClient", theirs, 1)
 try:
     counts = json.load(open(sys.argv[4]))

@@ -394,8 +394,9 @@ pub enum StreamPayload {
 pub enum PayloadBase {
     /// `ei:payloadFloat`.
     Float(f64),
-    /// `oadr:oadrPayloadResourceStatus`.
-    ResourceStatus(ResourceStatus),
+    /// `oadr:oadrPayloadResourceStatus`. Boxed: it is rare and ten times
+    /// the size of a float, and every interval of a message holds a payload.
+    ResourceStatus(Box<ResourceStatus>),
 }
 
 /// `oadr:oadrReportPayload`.
@@ -504,9 +505,9 @@ pub(crate) fn read_payload_base_child(
         (Ns::Ei, "payloadFloat") => Some(PayloadBase::Float(
             r.wrapped(Ns::Ei, "value", |r| r.leaf())?,
         )),
-        (Ns::Oadr, "oadrPayloadResourceStatus") => {
-            Some(PayloadBase::ResourceStatus(ResourceStatus::read(r)?))
-        }
+        (Ns::Oadr, "oadrPayloadResourceStatus") => Some(PayloadBase::ResourceStatus(Box::new(
+            ResourceStatus::read(r)?,
+        ))),
         _ => None,
     })
 }

@@ -18,7 +18,8 @@ pub struct EiEvent {
     /// `ei:eiActivePeriod/xcal:properties` (its `xcal:components` is always empty in 2.0b).
     pub active_period: Properties,
     pub signals: Vec<EventSignal>,
-    pub baseline: Option<EventBaseline>,
+    /// Boxed (rare, and large next to the rest of an event).
+    pub baseline: Option<Box<EventBaseline>>,
     pub target: EiTarget,
 }
 
@@ -43,7 +44,8 @@ pub struct EventDescriptor {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventSignal {
     pub intervals: Vec<Interval>,
-    pub target: Option<EiTarget>,
+    /// Boxed: signal-level targets are rare, and an `EiTarget` is eleven lists.
+    pub target: Option<Box<EiTarget>>,
     pub signal_name: SignalName,
     pub signal_type: SignalType,
     pub signal_id: String,
@@ -171,14 +173,19 @@ fn read_active_period(r: &mut Reader<'_>) -> Result<Properties> {
     Ok(need!(r, p, "properties"))
 }
 
-fn read_signals(r: &mut Reader<'_>) -> Result<(Vec<EventSignal>, Option<EventBaseline>)> {
+fn read_signals(r: &mut Reader<'_>) -> Result<(Vec<EventSignal>, Option<Box<EventBaseline>>)> {
     let mut signals = Vec::new();
     let mut baseline = None;
     while let Some(c) = r.next_child()? {
         match (c.ns, c.local()) {
             (Ns::Ei, "eiEventSignal") => push!(r, signals, EventSignal::read(r)?),
             (Ns::Ei, "eiEventBaseline") => {
-                once!(r, baseline, "eiEventBaseline", EventBaseline::read(r)?)
+                once!(
+                    r,
+                    baseline,
+                    "eiEventBaseline",
+                    Box::new(EventBaseline::read(r)?)
+                )
             }
             _ => return Err(r.unexpected(&c)),
         }
@@ -267,7 +274,7 @@ impl Element for EventSignal {
         while let Some(c) = r.next_child()? {
             match (c.ns, c.local()) {
                 (Ns::Strm, "intervals") => once!(r, iv, "intervals", read_intervals(r)?),
-                (Ns::Ei, "eiTarget") => once!(r, t, "eiTarget", EiTarget::read(r)?),
+                (Ns::Ei, "eiTarget") => once!(r, t, "eiTarget", Box::new(EiTarget::read(r)?)),
                 (Ns::Ei, "signalName") => once!(r, name, "signalName", r.leaf()?),
                 (Ns::Ei, "signalType") => once!(r, ty, "signalType", r.leaf()?),
                 (Ns::Ei, "signalID") => once!(r, id, "signalID", r.leaf()?),

@@ -317,11 +317,11 @@ pub fn payload_base() -> BoxedStrategy<PayloadBase> {
                     })
             )
         )
-            .prop_map(|(online, manual_override, load_control_state)| PayloadBase::ResourceStatus(ResourceStatus {
+            .prop_map(|(online, manual_override, load_control_state)| PayloadBase::ResourceStatus(Box::new(ResourceStatus {
                 online,
                 manual_override,
                 load_control_state,
-            })),
+            }))),
     ]
     .boxed()
 }
@@ -379,7 +379,7 @@ pub fn event_signal() -> BoxedStrategy<EventSignal> {
             |(intervals, target, signal_name, signal_type, signal_id, item_base, current_value)| {
                 EventSignal {
                     intervals,
-                    target,
+                    target: target.map(Box::new),
                     signal_name,
                     signal_type,
                     signal_id,
@@ -470,7 +470,7 @@ pub fn ei_event() -> BoxedStrategy<EiEvent> {
                 descriptor,
                 active_period,
                 signals,
-                baseline,
+                baseline: baseline.map(Box::new),
                 target,
             },
         )

@@ -505,7 +505,7 @@ pub fn update_report(ven_id: &VenId, readings: &[Reading], now: Timestamp) -> Me
                         online,
                         manual_override,
                         level,
-                    } => PayloadBase::ResourceStatus(ResourceStatus {
+                    } => PayloadBase::ResourceStatus(Box::new(ResourceStatus {
                         online: *online,
                         manual_override: *manual_override,
                         load_control_state: Some(LoadControlState {
@@ -515,7 +515,7 @@ pub fn update_report(ven_id: &VenId, readings: &[Reading], now: Timestamp) -> Me
                             }),
                             ..Default::default()
                         }),
-                    }),
+                    })),
                 },
                 data_quality: None,
             })],

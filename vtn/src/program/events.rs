@@ -287,7 +287,7 @@ impl StoredEvent {
                     .target
                     .as_ref()
                     .filter(|t| !t.is_empty())
-                    .map(|t| t.to_ei())
+                    .map(|t| t.to_ei().map(Box::new))
                     .transpose()?,
                 signal_name: sig.signal_name.parse().map_err(VtnError::data)?,
                 signal_type: sig.signal_type.parse().map_err(VtnError::data)?,

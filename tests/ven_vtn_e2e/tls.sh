@@ -77,23 +77,31 @@ for vtn_stack in openssl rustls; do
     tls_flow "tls-$vtn_stack-ossl" ven-rsa
     tls_flow "tls-$vtn_stack-rustls" ven-ec
   else
-    # This one is a push VEN: its listener serves HTTPS with its certificate
+    # Both are push VENs: a listener serves HTTPS with the VEN's certificate
     # and requires the VTN's; the VTN pushes only after checking that the
     # listener's certificate is the one bound to the venID at registration.
-    PUSH_TLS_PORT="$(free_port)"
-    # It takes pushes only from the VTN's certificate (vtn-rsa, which the VTN
-    # presents when it pushes).
-    printf '[push]\nlisten = "127.0.0.1:%s"\npublic_url = "https://127.0.0.1:%s/OpenADR2/Simple/2.0b"\nvtn_fingerprints = ["%s"]\n' \
-      "$PUSH_TLS_PORT" "$PUSH_TLS_PORT" "$(fingerprint vtn-rsa)" >"$TMP/push-tls.toml"
-    tls_ven "tls-$vtn_stack-ossl" ven-ec openssl
-    tls_ven "tls-$vtn_stack-rustls" ven-rsa rustls --config "$TMP/push-tls.toml"
+    # The openssl VEN's listener speaks the 2.0b profile (TLS 1.2), the
+    # rustls one TLS 1.3: the VTN's push client must reach both.
+    # They take pushes only from the VTN's certificate (vtn-rsa, which the
+    # VTN presents when it pushes).
+    for kind in ossl rustls; do
+      port="$(free_port)"
+      while [ "$port" = "${PUSH_OSSL_PORT:-}" ]; do port="$(free_port)"; done
+      [ "$kind" = ossl ] && PUSH_OSSL_PORT="$port"
+      printf '[push]\nlisten = "127.0.0.1:%s"\npublic_url = "https://127.0.0.1:%s/OpenADR2/Simple/2.0b"\nvtn_fingerprints = ["%s"]\n' \
+        "$port" "$port" "$(fingerprint vtn-rsa)" >"$TMP/push-tls-$kind.toml"
+    done
+    tls_ven "tls-$vtn_stack-ossl" ven-ec openssl --config "$TMP/push-tls-ossl.toml"
+    tls_ven "tls-$vtn_stack-rustls" ven-rsa rustls --config "$TMP/push-tls-rustls.toml"
     tls_flow "tls-$vtn_stack-ossl" ven-ec
     tls_flow "tls-$vtn_stack-rustls" ven-rsa
-    step "$TAG tls-$vtn_stack-rustls: push over mutual TLS (VEN log: pushed by the VTN)" \
-      log_has "$TMP/tls-$vtn_stack-rustls.log" 'pushed by the VTN received="oadrDistributeEvent"'
-    JVEN="tls-$vtn_stack-rustls" step "$TAG tls-$vtn_stack-rustls: registered as a push VEN at its https address" \
-      jcheck "$VTN" vens list --json -- \
-      'any(v["ven_name"] == ven and v.get("http_pull_model") is False and (v.get("transport_address") or "").startswith("https://") for v in d)'
+    for kind in ossl rustls; do
+      step "$TAG tls-$vtn_stack-$kind: push over mutual TLS (VEN log: pushed by the VTN)" \
+        log_has "$TMP/tls-$vtn_stack-$kind.log" 'pushed by the VTN received="oadrDistributeEvent"'
+      JVEN="tls-$vtn_stack-$kind" step "$TAG tls-$vtn_stack-$kind: registered as a push VEN at its https address" \
+        jcheck "$VTN" vens list --json -- \
+        'any(v["ven_name"] == ven and v.get("http_pull_model") is False and (v.get("transport_address") or "").startswith("https://") for v in d)'
+    done
   fi
 
   # A certificate from a rogue CA: the handshake fails, the VEN never registers.

@@ -13,10 +13,15 @@
 //! Either way the VEN presents `cert` (leaf followed by its intermediates) with
 //! `key`, and trusts only the roots in `ca` (not the system store) for the
 //! VTN's chain, whose name must match the URL's host (DNS name or IP address).
+//! The push listener serves on the same stack, with the same suites, and
+//! takes only the pinned VTN certificate.
 
 use std::sync::Arc;
 
-use openssl::ssl::{SslContext, SslFiletype, SslMethod, SslVerifyMode, SslVersion};
+use openssl::ssl::{
+    SslAcceptor, SslAcceptorBuilder, SslContext, SslFiletype, SslMethod, SslOptions, SslVerifyMode,
+    SslVersion,
+};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
@@ -72,11 +77,7 @@ pub fn push_server_config(
     t: &TlsConfig,
     vtn_fingerprints: &[String],
 ) -> Result<rustls::ServerConfig> {
-    if vtn_fingerprints.is_empty() {
-        return Err(VenError::Config(
-            "[push] vtn_fingerprints: the VTN's certificate fingerprints are needed to accept its pushes over TLS".into(),
-        ));
-    }
+    need_pin(vtn_fingerprints)?;
     let (roots, chain, key) = load(t)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let inner = rustls::server::WebPkiClientVerifier::builder_with_provider(
@@ -95,6 +96,75 @@ pub fn push_server_config(
         .with_client_cert_verifier(verifier)
         .with_single_cert(chain, key)
         .map_err(|e| cfg_err("certificate/key", &t.cert, e))
+}
+
+fn need_pin(vtn_fingerprints: &[String]) -> Result<()> {
+    if vtn_fingerprints.is_empty() {
+        return Err(VenError::Config(
+            "[push] vtn_fingerprints: the VTN's certificate fingerprints are needed to accept its pushes over TLS".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The push listener with `stack = "openssl"`: the 2.0b profile as a server
+/// (TLS 1.2; ECDHE-GCM when the VTN offers it, else one of the two mandated
+/// suites), so a certified VTN that pushes with only those suites reaches
+/// us. The same checks as [`push_server_config`]: a client certificate that
+/// chains to `ca` and whose leaf is one of `vtn_fingerprints`.
+pub fn push_openssl_acceptor(
+    t: &TlsConfig,
+    vtn_fingerprints: &[String],
+) -> Result<SslAcceptorBuilder> {
+    need_pin(vtn_fingerprints)?;
+    let e = |what: &'static str| {
+        move |err: openssl::error::ErrorStack| VenError::Config(format!("TLS {what}: {err}"))
+    };
+    let mut b =
+        SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server()).map_err(e("acceptor"))?;
+    b.set_min_proto_version(Some(SslVersion::TLS1_2))
+        .map_err(e("protocol"))?;
+    b.set_max_proto_version(Some(SslVersion::TLS1_2))
+        .map_err(e("protocol"))?;
+    b.set_cipher_list(OPENSSL_CIPHERS)
+        .map_err(e("cipher list"))?;
+    b.set_options(SslOptions::CIPHER_SERVER_PREFERENCE | SslOptions::NO_RENEGOTIATION);
+    b.set_certificate_chain_file(&t.cert)
+        .map_err(|err| cfg_err("certificate", &t.cert, err))?;
+    b.set_private_key_file(&t.key, SslFiletype::PEM)
+        .map_err(|err| cfg_err("key", &t.key, err))?;
+    b.check_private_key()
+        .map_err(|err| cfg_err("key (does not match the certificate)", &t.key, err))?;
+    // Only the configured roots, and only they are named to the client.
+    b.set_ca_file(&t.ca)
+        .map_err(|err| cfg_err("CA file", &t.ca, err))?;
+    b.set_client_ca_list(
+        openssl::x509::X509Name::load_client_ca_file(&t.ca)
+            .map_err(|err| cfg_err("CA file", &t.ca, err))?,
+    );
+    let pins = vtn_fingerprints.to_vec();
+    b.set_verify_callback(
+        SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT,
+        move |chain_ok, ctx| {
+            // OpenSSL calls this per certificate, the leaf (depth 0) last.
+            if !chain_ok || ctx.error_depth() != 0 {
+                return chain_ok;
+            }
+            let Some(der) = ctx.current_cert().and_then(|c| c.to_der().ok()) else {
+                return false;
+            };
+            let fp = adr_schema::fingerprint::fingerprint(&der);
+            let pinned = pins.contains(&fp);
+            if !pinned {
+                tracing::warn!(fingerprint = %fp, "push refused: the client certificate is not the VTN's");
+            }
+            pinned
+        },
+    );
+    // Needed with client certificates, or a resumed session fails.
+    b.set_session_id_context(b"oadr-ven-push")
+        .map_err(e("session id context"))?;
+    Ok(b)
 }
 
 /// WebPKI client validation, then one of the VTN's fingerprints.

@@ -218,7 +218,9 @@ pub struct PushListener {
 /// With `tls` (the VEN's `[vtn.tls]` and the VTN's certificate fingerprints),
 /// the listener serves HTTPS with the VEN's certificate and accepts only a
 /// client certificate that chains to its CA file and is one of those
-/// fingerprints; the public URL must then be https://.
+/// fingerprints; the public URL must then be https://. The TLS stack is the
+/// one configured for the VTN: rustls (modern suites), or openssl for the
+/// 2.0b profile's suites, which a certified VTN may be limited to.
 pub fn start_push_listener(
     listen: &str,
     tls: Option<(&crate::config::TlsConfig, &[String])>,
@@ -232,6 +234,9 @@ pub fn start_push_listener(
     })
     .workers(1);
     let server = match tls {
+        Some((t, fps)) if t.stack == TlsStack::Openssl => {
+            server.bind_openssl(listen, tls::push_openssl_acceptor(t, fps)?)
+        }
         Some((t, fps)) => server.bind_rustls_0_23(listen, tls::push_server_config(t, fps)?),
         None => server.bind(listen),
     }
@@ -243,7 +248,12 @@ pub fn start_push_listener(
     let server = server.disable_signals().run();
     let handle = server.handle();
     tokio::spawn(server);
-    tracing::info!(%addr, tls = tls.is_some(), "push listener started");
+    let tls = match tls {
+        Some((t, _)) if t.stack == TlsStack::Openssl => "openssl (2.0b profile)",
+        Some(_) => "rustls",
+        None => "none",
+    };
+    tracing::info!(%addr, tls, "push listener started");
     Ok((PushListener { addr, handle }, rx))
 }
 

@@ -10,6 +10,8 @@
 //!   to an `AES128-SHA256`-only server (by design).
 //! - both: the server sees our leaf + intermediate; a wrong server name and a
 //!   server certificate from a rogue CA are refused.
+//! - the push listener on each stack takes only the pinned VTN certificate;
+//!   on openssl a strict 2.0b pusher gets its one mandated suite.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -485,4 +487,125 @@ async fn push_listener_accepts_only_the_pinned_vtn_certificate() {
         "no pin, no TLS listener"
     );
     listener.handle.stop(false).await;
+}
+
+/// With `stack = "openssl"` the push listener speaks the 2.0b profile as a
+/// server: a certified VTN limited to one mandated suite gets that suite
+/// (RSA certificate: `AES128-SHA256`; EC: `ECDHE-ECDSA-AES128-SHA256`, which
+/// rustls cannot serve), and the pin still refuses a VEN's certificate.
+#[tokio::test]
+async fn openssl_push_listener_serves_a_strict_2_0b_vtn_and_keeps_the_pin() {
+    use rustls::pki_types::pem::PemObject;
+    for (ours, vtn, impostor, suite) in [
+        ("ven-rsa", "vtn-rsa", "ven-ec", "AES128-SHA256"),
+        ("ven-ec", "vtn-ec", "ven-rsa", "ECDHE-ECDSA-AES128-SHA256"),
+    ] {
+        let leaf = rustls::pki_types::CertificateDer::pem_file_iter(p(&format!("{vtn}.crt")))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
+        let fps = [adr_schema::fingerprint::fingerprint(&leaf)];
+        let cfg = TlsConfig {
+            cert: p(&format!("{ours}.crt")),
+            key: p(&format!("{ours}.key")),
+            ca: p("ca.crt"),
+            stack: TlsStack::Openssl,
+        };
+        let (listener, mut rx) =
+            ven::transport::start_push_listener("127.0.0.1:0", Some((&cfg, &fps[..]))).unwrap();
+        let received = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let r2 = received.clone();
+        tokio::spawn(async move {
+            while let Some(req) = rx.recv().await {
+                r2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let _ = req.reply.send(Some(Message::Response(Response {
+                    response: EiResponse::ok(RequestId::new("").unwrap()),
+                    ven_id: None,
+                })));
+            }
+        });
+        let (status, cipher) = strict_push(listener.addr, vtn, suite)
+            .await
+            .unwrap_or_else(|e| panic!("{ours}: the pinned VTN's push failed: {e}"));
+        assert_eq!((status, cipher.as_str()), (200, suite), "{ours}");
+        let refused = strict_push(listener.addr, impostor, suite).await;
+        assert!(
+            refused.is_err(),
+            "{ours}: a VEN certificate pushes: {refused:?}"
+        );
+        assert_eq!(
+            received.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "{ours}"
+        );
+        listener.handle.stop(false).await;
+    }
+    let cfg = TlsConfig {
+        cert: p("ven-rsa.crt"),
+        key: p("ven-rsa.key"),
+        ca: p("ca.crt"),
+        stack: TlsStack::Openssl,
+    };
+    assert!(
+        ven::tls::push_openssl_acceptor(&cfg, &[]).is_err(),
+        "no pin, no TLS listener"
+    );
+}
+
+/// One push as a strict 2.0b VTN: TLS 1.2 offering only `suite`, client
+/// certificate `who`. The HTTP status and the negotiated suite.
+async fn strict_push(addr: SocketAddr, who: &str, suite: &str) -> Result<(u16, String), String> {
+    let mut b = openssl::ssl::SslConnector::builder(SslMethod::tls_client()).unwrap();
+    b.set_max_proto_version(Some(SslVersion::TLS1_2)).unwrap();
+    b.set_cipher_list(suite).unwrap();
+    b.set_ca_file(p("ca.crt")).unwrap();
+    b.set_certificate_chain_file(p(&format!("{who}.crt")))
+        .unwrap();
+    b.set_private_key_file(p(&format!("{who}.key")), SslFiletype::PEM)
+        .unwrap();
+    // The VEN's certificate names the VEN, not 127.0.0.1: the chain is checked, not the name.
+    let ssl = b
+        .build()
+        .configure()
+        .unwrap()
+        .verify_hostname(false)
+        .into_ssl("localhost")
+        .unwrap();
+    let tcp = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut tls = SslStream::new(ssl, tcp).map_err(|e| e.to_string())?;
+    Pin::new(&mut tls)
+        .connect()
+        .await
+        .map_err(|e| format!("handshake: {e}"))?;
+    let cipher = tls
+        .ssl()
+        .current_cipher()
+        .map(|c| c.name())
+        .unwrap_or("?")
+        .to_owned();
+    let body = poll().to_xml();
+    let head = format!(
+        "POST /OpenADR2/Simple/2.0b/EiEvent HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    tls.write_all(head.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    tls.write_all(body.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut answer = Vec::new();
+    tls.read_to_end(&mut answer)
+        .await
+        .map_err(|e| format!("read: {e}"))?;
+    let answer = String::from_utf8_lossy(&answer);
+    let status = answer
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|s| s.get(..3))
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("no HTTP status in {answer:?}"))?;
+    Ok((status, cipher))
 }

@@ -19,8 +19,8 @@
 use std::sync::Arc;
 
 use openssl::ssl::{
-    SslAcceptor, SslAcceptorBuilder, SslContext, SslFiletype, SslMethod, SslOptions, SslVerifyMode,
-    SslVersion,
+    SslAcceptor, SslAcceptorBuilder, SslContext, SslContextBuilder, SslFiletype, SslMethod,
+    SslOptions, SslVerifyMode, SslVersion,
 };
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -117,27 +117,10 @@ pub fn push_openssl_acceptor(
     vtn_fingerprints: &[String],
 ) -> Result<SslAcceptorBuilder> {
     need_pin(vtn_fingerprints)?;
-    let e = |what: &'static str| {
-        move |err: openssl::error::ErrorStack| VenError::Config(format!("TLS {what}: {err}"))
-    };
-    let mut b =
-        SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server()).map_err(e("acceptor"))?;
-    b.set_min_proto_version(Some(SslVersion::TLS1_2))
-        .map_err(e("protocol"))?;
-    b.set_max_proto_version(Some(SslVersion::TLS1_2))
-        .map_err(e("protocol"))?;
-    b.set_cipher_list(OPENSSL_CIPHERS)
-        .map_err(e("cipher list"))?;
+    let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server())
+        .map_err(ossl_err("acceptor"))?;
+    profile_2_0b(&mut b, t)?;
     b.set_options(SslOptions::CIPHER_SERVER_PREFERENCE | SslOptions::NO_RENEGOTIATION);
-    b.set_certificate_chain_file(&t.cert)
-        .map_err(|err| cfg_err("certificate", &t.cert, err))?;
-    b.set_private_key_file(&t.key, SslFiletype::PEM)
-        .map_err(|err| cfg_err("key", &t.key, err))?;
-    b.check_private_key()
-        .map_err(|err| cfg_err("key (does not match the certificate)", &t.key, err))?;
-    // Only the configured roots, and only they are named to the client.
-    b.set_ca_file(&t.ca)
-        .map_err(|err| cfg_err("CA file", &t.ca, err))?;
     b.set_client_ca_list(
         openssl::x509::X509Name::load_client_ca_file(&t.ca)
             .map_err(|err| cfg_err("CA file", &t.ca, err))?,
@@ -163,7 +146,7 @@ pub fn push_openssl_acceptor(
     );
     // Needed with client certificates, or a resumed session fails.
     b.set_session_id_context(b"oadr-ven-push")
-        .map_err(e("session id context"))?;
+        .map_err(ossl_err("session id context"))?;
     Ok(b)
 }
 
@@ -236,25 +219,32 @@ pub fn rustls_config(t: &TlsConfig) -> Result<rustls::ClientConfig> {
 
 /// The openssl context of the 2.0b profile (see [`OPENSSL_CIPHERS`]).
 pub fn openssl_context(t: &TlsConfig) -> Result<SslContext> {
-    let e = |what: &'static str| {
-        move |err: openssl::error::ErrorStack| VenError::Config(format!("TLS {what}: {err}"))
-    };
-    let mut b = SslContext::builder(SslMethod::tls_client()).map_err(e("context"))?;
+    let mut b = SslContext::builder(SslMethod::tls_client()).map_err(ossl_err("context"))?;
+    profile_2_0b(&mut b, t)?;
+    b.set_verify(SslVerifyMode::PEER);
+    Ok(b.build())
+}
+
+fn ossl_err(what: &'static str) -> impl Fn(openssl::error::ErrorStack) -> VenError {
+    move |err| VenError::Config(format!("TLS {what}: {err}"))
+}
+
+/// What both openssl ends share: TLS 1.2 with the 2.0b cipher list, our
+/// certificate chain and key, and only the configured roots (never the
+/// system store) to check the peer's chain.
+fn profile_2_0b(b: &mut SslContextBuilder, t: &TlsConfig) -> Result<()> {
     b.set_min_proto_version(Some(SslVersion::TLS1_2))
-        .map_err(e("protocol"))?;
+        .map_err(ossl_err("protocol"))?;
     b.set_max_proto_version(Some(SslVersion::TLS1_2))
-        .map_err(e("protocol"))?;
+        .map_err(ossl_err("protocol"))?;
     b.set_cipher_list(OPENSSL_CIPHERS)
-        .map_err(e("cipher list"))?;
-    // Only the configured roots: no set_default_verify_paths (system store).
+        .map_err(ossl_err("cipher list"))?;
     b.set_ca_file(&t.ca)
         .map_err(|err| cfg_err("CA file", &t.ca, err))?;
-    b.set_verify(SslVerifyMode::PEER);
     b.set_certificate_chain_file(&t.cert)
         .map_err(|err| cfg_err("certificate", &t.cert, err))?;
     b.set_private_key_file(&t.key, SslFiletype::PEM)
         .map_err(|err| cfg_err("key", &t.key, err))?;
     b.check_private_key()
-        .map_err(|err| cfg_err("key (does not match the certificate)", &t.key, err))?;
-    Ok(b.build())
+        .map_err(|err| cfg_err("key (does not match the certificate)", &t.key, err))
 }

@@ -440,20 +440,9 @@ async fn push_listener_accepts_only_the_pinned_vtn_certificate() {
         stack: TlsStack::Rustls,
     };
     let fps = [vtn_fp];
-    let (listener, mut rx) =
+    let (listener, rx) =
         ven::transport::start_push_listener("127.0.0.1:0", Some((&ours, &fps[..]))).unwrap();
-    let received = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let r2 = received.clone();
-    // The agent's side: count and answer what arrives.
-    tokio::spawn(async move {
-        while let Some(req) = rx.recv().await {
-            r2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let _ = req.reply.send(Some(Message::Response(Response {
-                response: EiResponse::ok(RequestId::new("").unwrap()),
-                ven_id: None,
-            })));
-        }
-    });
+    let received = answer_pushes(rx);
     let url = format!(
         "https://127.0.0.1:{}/OpenADR2/Simple/2.0b/EiEvent",
         listener.addr.port()
@@ -512,19 +501,9 @@ async fn openssl_push_listener_serves_a_strict_2_0b_vtn_and_keeps_the_pin() {
             ca: p("ca.crt"),
             stack: TlsStack::Openssl,
         };
-        let (listener, mut rx) =
+        let (listener, rx) =
             ven::transport::start_push_listener("127.0.0.1:0", Some((&cfg, &fps[..]))).unwrap();
-        let received = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let r2 = received.clone();
-        tokio::spawn(async move {
-            while let Some(req) = rx.recv().await {
-                r2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let _ = req.reply.send(Some(Message::Response(Response {
-                    response: EiResponse::ok(RequestId::new("").unwrap()),
-                    ven_id: None,
-                })));
-            }
-        });
+        let received = answer_pushes(rx);
         let (status, cipher) = strict_push(listener.addr, vtn, suite)
             .await
             .unwrap_or_else(|e| panic!("{ours}: the pinned VTN's push failed: {e}"));
@@ -608,4 +587,23 @@ async fn strict_push(addr: SocketAddr, who: &str, suite: &str) -> Result<(u16, S
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| format!("no HTTP status in {answer:?}"))?;
     Ok((status, cipher))
+}
+
+/// The agent's side of a push listener: answer each push with an
+/// oadrResponse and count them.
+fn answer_pushes(
+    mut rx: mpsc::Receiver<ven::transport::PushRequest>,
+) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
+    let received = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = received.clone();
+    tokio::spawn(async move {
+        while let Some(req) = rx.recv().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let _ = req.reply.send(Some(Message::Response(Response {
+                response: EiResponse::ok(RequestId::new("").unwrap()),
+                ven_id: None,
+            })));
+        }
+    });
+    received
 }

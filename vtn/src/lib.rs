@@ -19,6 +19,7 @@ pub mod http;
 pub mod jobs;
 pub mod program;
 pub mod push;
+pub mod push_openssl;
 pub mod push_tls;
 pub mod registry;
 pub mod state;

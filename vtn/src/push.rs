@@ -6,9 +6,11 @@
 //! posted to us. Failures are retried by the housekeeping job.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use adr_schema::Message;
 use anyhow::Context;
+use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use crate::http::oadr::dispatch;
@@ -33,11 +35,45 @@ pub fn spawn(mut st: AppState) -> AppState {
 }
 
 /// Push HTTP clients: one for plain HTTP; with TLS, one per VEN certificate,
-/// each accepting only that certificate (see [`crate::push_tls`]).
+/// each accepting only that certificate (see [`crate::push_tls`], and
+/// [`crate::push_openssl`] for `--tls-stack openssl`).
 #[derive(Default)]
 struct Clients {
     plain: Option<reqwest::Client>,
-    pinned: HashMap<String, reqwest::Client>,
+    pinned: HashMap<String, Client>,
+}
+
+#[derive(Clone)]
+enum Client {
+    Reqwest(reqwest::Client),
+    Openssl(Arc<openssl::ssl::SslConnector>),
+}
+
+const PUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl Client {
+    /// POST `body`: the status, the answer and, over TLS, the fingerprint of
+    /// the certificate the endpoint presented.
+    async fn post(&self, url: &str, body: String) -> anyhow::Result<(u16, Bytes, Option<String>)> {
+        match self {
+            Client::Reqwest(c) => {
+                let resp = c
+                    .post(url)
+                    .header("Content-Type", "application/xml")
+                    .body(body)
+                    .send()
+                    .await?;
+                let peer = resp
+                    .extensions()
+                    .get::<reqwest::tls::TlsInfo>()
+                    .and_then(|i| i.peer_certificate())
+                    .map(adr_schema::fingerprint::fingerprint);
+                let status = resp.status().as_u16();
+                Ok((status, resp.bytes().await?, peer))
+            }
+            Client::Openssl(c) => crate::push_openssl::post(c, url, body, PUSH_TIMEOUT).await,
+        }
+    }
 }
 
 /// More distinct VEN certificates than this and the cache starts over.
@@ -46,7 +82,7 @@ const MAX_PINNED_CLIENTS: usize = 10_000;
 impl Clients {
     fn builder() -> reqwest::ClientBuilder {
         reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
+            .timeout(PUSH_TIMEOUT)
             .tls_info(true)
     }
 
@@ -58,14 +94,14 @@ impl Clients {
         st: &AppState,
         addr: &str,
         bound: Option<&str>,
-    ) -> anyhow::Result<reqwest::Client> {
+    ) -> anyhow::Result<Client> {
         let Some(t) = &st.settings.tls else {
             if let Some(c) = &self.plain {
-                return Ok(c.clone());
+                return Ok(Client::Reqwest(c.clone()));
             }
             let c = Self::builder().build()?;
             self.plain = Some(c.clone());
-            return Ok(c);
+            return Ok(Client::Reqwest(c));
         };
         if !addr
             .get(..8)
@@ -82,9 +118,16 @@ impl Clients {
         if self.pinned.len() >= MAX_PINNED_CLIENTS {
             self.pinned.clear();
         }
-        let c = Self::builder()
-            .use_preconfigured_tls(crate::push_tls::client_config(t, &fp)?)
-            .build()?;
+        let c = match t.stack {
+            crate::tls::TlsStack::Openssl => {
+                Client::Openssl(Arc::new(crate::push_openssl::connector(t, &fp)?))
+            }
+            crate::tls::TlsStack::Rustls => Client::Reqwest(
+                Self::builder()
+                    .use_preconfigured_tls(crate::push_tls::client_config(t, &fp)?)
+                    .build()?,
+            ),
+        };
         self.pinned.insert(fp, c.clone());
         Ok(c)
     }
@@ -139,22 +182,12 @@ async fn drain(st: &AppState, clients: &mut Clients, ven: &str) -> anyhow::Resul
         let svc = service::service_for_kind(&p.kind);
         let url = format!("{}/{}", addr.trim_end_matches('/'), svc.as_str());
         let client = clients.for_ven(st, &addr, bound.as_deref())?;
-        let resp = client
-            .post(&url)
-            .header("Content-Type", "application/xml")
-            .body(body)
-            .send()
-            .await?;
-        if !resp.status().is_success() {
-            anyhow::bail!("{url} answered {}", resp.status());
+        let (status, answer, peer) = client.post(&url, body).await?;
+        if !(200..300).contains(&status) {
+            anyhow::bail!("{url} answered {status}");
         }
         if st.settings.tls.is_some() {
-            // Checked in the handshake already (push_tls); kept as a second lock.
-            let peer = resp
-                .extensions()
-                .get::<reqwest::tls::TlsInfo>()
-                .and_then(|i| i.peer_certificate())
-                .map(adr_schema::fingerprint::fingerprint);
+            // Checked in the handshake already (push_tls, push_openssl); kept as a second lock.
             let bound = bound
                 .as_deref()
                 .and_then(adr_schema::fingerprint::normalize);
@@ -162,7 +195,6 @@ async fn drain(st: &AppState, clients: &mut Clients, ven: &str) -> anyhow::Resul
                 anyhow::bail!("{url}: the server certificate is not the one bound to VEN {ven}");
             }
         }
-        let answer = resp.bytes().await?;
         let id = p.id;
         let kind = p.kind.clone();
         let v = ven.to_string();

@@ -121,22 +121,21 @@ fn leaf_fingerprint(pem: &std::path::Path) -> String {
 /// reached even at an address its certificate does not name.
 #[actix_web::test]
 async fn tls_push_reaches_only_the_bound_certificate() {
+    tls_push_case(vtn::tls::TlsStack::Rustls, None).await;
+}
+
+/// The same with `--tls-stack openssl`, against an endpoint of a strict 2.0b
+/// device that offers only `AES128-SHA256` (which rustls does not implement).
+#[actix_web::test]
+async fn openssl_push_reaches_a_strict_2_0b_endpoint_with_the_bound_certificate_only() {
+    tls_push_case(vtn::tls::TlsStack::Openssl, Some("AES128-SHA256")).await;
+}
+
+/// `strict_suite`: the endpoint is openssl limited to TLS 1.2 and that one
+/// suite; otherwise rustls with its defaults.
+async fn tls_push_case(stack: vtn::tls::TlsStack, strict_suite: Option<&str>) {
     use rustls::pki_types::pem::PemObject;
     let pki = pki();
-    // The push endpoint: HTTPS with ven-rsa's certificate; records who was called.
-    let chain = rustls::pki_types::CertificateDer::pem_file_iter(pki.join("ven-rsa.crt"))
-        .unwrap()
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap();
-    let key = rustls::pki_types::PrivateKeyDer::from_pem_file(pki.join("ven-rsa.key")).unwrap();
-    let server_cfg = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(chain, key)
-    .unwrap();
     let got: Arc<Mutex<Vec<String>>> = Arc::default();
     let g2 = got.clone();
     let srv = HttpServer::new(move || {
@@ -158,11 +157,41 @@ async fn tls_push_reaches_only_the_bound_certificate() {
             }),
         )
     })
-    .workers(1)
-    // 127.0.0.2: an address the certificate does not name (it names
+    .workers(1);
+    // The push endpoint: HTTPS with ven-rsa's certificate; records who was
+    // called. 127.0.0.2: an address the certificate does not name (it names
     // 127.0.0.1 and localhost); the pin, not the name, identifies the VEN.
-    .bind_rustls_0_23("127.0.0.2:0", server_cfg)
-    .unwrap();
+    let srv = match strict_suite {
+        Some(suite) => {
+            use openssl::ssl::{SslAcceptor, SslFiletype, SslMethod, SslVersion};
+            let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server()).unwrap();
+            b.set_min_proto_version(Some(SslVersion::TLS1_2)).unwrap();
+            b.set_max_proto_version(Some(SslVersion::TLS1_2)).unwrap();
+            b.set_cipher_list(suite).unwrap();
+            b.set_certificate_chain_file(pki.join("ven-rsa.crt"))
+                .unwrap();
+            b.set_private_key_file(pki.join("ven-rsa.key"), SslFiletype::PEM)
+                .unwrap();
+            srv.bind_openssl("127.0.0.2:0", b).unwrap()
+        }
+        None => {
+            let chain = rustls::pki_types::CertificateDer::pem_file_iter(pki.join("ven-rsa.crt"))
+                .unwrap()
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap();
+            let key =
+                rustls::pki_types::PrivateKeyDer::from_pem_file(pki.join("ven-rsa.key")).unwrap();
+            let server_cfg = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .unwrap();
+            srv.bind_rustls_0_23("127.0.0.2:0", server_cfg).unwrap()
+        }
+    };
     let port = srv.addrs()[0].port();
     actix_web::rt::spawn(srv.run());
 
@@ -202,7 +231,7 @@ async fn tls_push_reaches_only_the_bound_certificate() {
     }
     let mut s = settings(db);
     s.tls = Some(vtn::tls::Tls {
-        stack: vtn::tls::TlsStack::Rustls,
+        stack,
         cert: pki.join("vtn-rsa.crt"),
         key: pki.join("vtn-rsa.key"),
         ec: None,

@@ -16,7 +16,9 @@ bash "$REPO/tests/interop/setup.sh"
 # shellcheck source=/dev/null
 source "$REPO/tests/interop/env.sh"
 [ "${BENCH_NO_BUILD:-0}" = 1 ] || (cd "$REPO" && cargo build -q --profile production -p ven)
-BIN="${CARGO_TARGET_DIR:-$REPO/target}/production/ven"
+# cargo resolves a relative CARGO_TARGET_DIR from the repository; so do we.
+BIN="$(cd "$REPO" && realpath -m "${CARGO_TARGET_DIR:-target}")/production/ven"
+[ -x "$BIN" ] || { echo "no $BIN (build it: cargo build --profile production -p ven)" >&2; exit 1; }
 
 TMP="$(mktemp -d -t ven-bench.XXXXXX)"
 PIDS=()

@@ -481,7 +481,9 @@ async fn push_listener_accepts_only_the_pinned_vtn_certificate() {
 /// With `stack = "openssl"` the push listener speaks the 2.0b profile as a
 /// server: a certified VTN limited to one mandated suite gets that suite
 /// (RSA certificate: `AES128-SHA256`; EC: `ECDHE-ECDSA-AES128-SHA256`, which
-/// rustls cannot serve), and the pin still refuses a VEN's certificate.
+/// rustls cannot serve). Refused, with nothing reaching the agent: a VEN's
+/// valid certificate (not pinned), a pinned certificate from a rogue CA (the
+/// chain still matters), and no certificate at all.
 #[tokio::test]
 async fn openssl_push_listener_serves_a_strict_2_0b_vtn_and_keeps_the_pin() {
     use rustls::pki_types::pem::PemObject;
@@ -494,7 +496,15 @@ async fn openssl_push_listener_serves_a_strict_2_0b_vtn_and_keeps_the_pin() {
             .next()
             .unwrap()
             .unwrap();
-        let fps = [adr_schema::fingerprint::fingerprint(&leaf)];
+        let rogue = rustls::pki_types::CertificateDer::pem_file_iter(p("ven-rogue.crt"))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
+        let fps = [
+            adr_schema::fingerprint::fingerprint(&leaf),
+            adr_schema::fingerprint::fingerprint(&rogue),
+        ];
         let cfg = TlsConfig {
             cert: p(&format!("{ours}.crt")),
             key: p(&format!("{ours}.key")),
@@ -504,15 +514,14 @@ async fn openssl_push_listener_serves_a_strict_2_0b_vtn_and_keeps_the_pin() {
         let (listener, rx) =
             ven::transport::start_push_listener("127.0.0.1:0", Some((&cfg, &fps[..]))).unwrap();
         let received = answer_pushes(rx);
-        let (status, cipher) = strict_push(listener.addr, vtn, suite)
+        let (status, cipher) = strict_push(listener.addr, Some(vtn), suite)
             .await
             .unwrap_or_else(|e| panic!("{ours}: the pinned VTN's push failed: {e}"));
         assert_eq!((status, cipher.as_str()), (200, suite), "{ours}");
-        let refused = strict_push(listener.addr, impostor, suite).await;
-        assert!(
-            refused.is_err(),
-            "{ours}: a VEN certificate pushes: {refused:?}"
-        );
+        for who in [Some(impostor), Some("ven-rogue"), None] {
+            let refused = strict_push(listener.addr, who, suite).await;
+            assert!(refused.is_err(), "{ours}: {who:?} pushes: {refused:?}");
+        }
         assert_eq!(
             received.load(std::sync::atomic::Ordering::SeqCst),
             1,
@@ -533,17 +542,23 @@ async fn openssl_push_listener_serves_a_strict_2_0b_vtn_and_keeps_the_pin() {
 }
 
 /// One push as a strict 2.0b VTN: TLS 1.2 offering only `suite`, client
-/// certificate `who`. The HTTP status and the negotiated suite.
-async fn strict_push(addr: SocketAddr, who: &str, suite: &str) -> Result<(u16, String), String> {
+/// certificate `who` (none: `None`). The HTTP status and the negotiated suite.
+async fn strict_push(
+    addr: SocketAddr,
+    who: Option<&str>,
+    suite: &str,
+) -> Result<(u16, String), String> {
     let mut b = openssl::ssl::SslConnector::builder(SslMethod::tls_client()).unwrap();
     b.set_max_proto_version(Some(SslVersion::TLS1_2)).unwrap();
     b.set_cipher_list(suite).unwrap();
     b.set_ca_file(p("ca.crt")).unwrap();
-    b.set_certificate_chain_file(p(&format!("{who}.crt")))
-        .unwrap();
-    b.set_private_key_file(p(&format!("{who}.key")), SslFiletype::PEM)
-        .unwrap();
-    // The VEN's certificate names the VEN, not 127.0.0.1: the chain is checked, not the name.
+    if let Some(who) = who {
+        b.set_certificate_chain_file(p(&format!("{who}.crt")))
+            .unwrap();
+        b.set_private_key_file(p(&format!("{who}.key")), SslFiletype::PEM)
+            .unwrap();
+    }
+    // The chain is checked; the name is not what this test is about.
     let ssl = b
         .build()
         .configure()

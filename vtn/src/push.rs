@@ -57,7 +57,7 @@ impl Client {
     async fn post(&self, url: &str, body: String) -> anyhow::Result<(u16, Bytes, Option<String>)> {
         match self {
             Client::Reqwest(c) => {
-                let resp = c
+                let mut resp = c
                     .post(url)
                     .header("Content-Type", "application/xml")
                     .body(body)
@@ -69,7 +69,17 @@ impl Client {
                     .and_then(|i| i.peer_certificate())
                     .map(adr_schema::fingerprint::fingerprint);
                 let status = resp.status().as_u16();
-                Ok((status, resp.bytes().await?, peer))
+                let mut answer = Vec::new();
+                while let Some(chunk) = resp.chunk().await? {
+                    if answer.len() + chunk.len() > crate::push_openssl::MAX_ANSWER_BYTES {
+                        anyhow::bail!(
+                            "{url}: answer larger than {} bytes",
+                            crate::push_openssl::MAX_ANSWER_BYTES
+                        );
+                    }
+                    answer.extend_from_slice(&chunk);
+                }
+                Ok((status, Bytes::from(answer), peer))
             }
             Client::Openssl(c) => crate::push_openssl::post(c, url, body, PUSH_TIMEOUT).await,
         }
@@ -81,8 +91,11 @@ const MAX_PINNED_CLIENTS: usize = 10_000;
 
 impl Clients {
     fn builder() -> reqwest::ClientBuilder {
+        // No redirects: a signed message goes to the registered address or
+        // nowhere (a 3xx would re-post it wherever the endpoint points).
         reqwest::Client::builder()
             .timeout(PUSH_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
             .tls_info(true)
     }
 

@@ -14,21 +14,25 @@ use anyhow::Context;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::rt::TokioIo;
-use openssl::ssl::{SslConnector, SslFiletype, SslMethod, SslVerifyMode, SslVersion};
+use openssl::ssl::{SslConnector, SslFiletype, SslMethod, SslOptions, SslVerifyMode, SslVersion};
+use openssl::x509::store::X509StoreBuilder;
 
 use crate::tls::{Tls, OPENSSL_CIPHERS};
 
-/// The largest answer read from a VEN's push endpoint.
-const MAX_ANSWER_BYTES: usize = 4 << 20;
+/// The largest answer read from a VEN's push endpoint (either stack).
+pub const MAX_ANSWER_BYTES: usize = 4 << 20;
 
 /// A connector that presents the VTN's certificate and accepts only the VEN
 /// certificate with `fingerprint` (normalised, `AA:BB:...`).
 pub fn connector(t: &Tls, fingerprint: &str) -> anyhow::Result<SslConnector> {
     let mut b = SslConnector::builder(SslMethod::tls_client())?;
+    // The builder trusts the system roots; only the client CA bundle may.
+    b.set_cert_store(X509StoreBuilder::new()?.build());
     b.set_min_proto_version(Some(SslVersion::TLS1_2))?;
     b.set_max_proto_version(Some(SslVersion::TLS1_2))?;
     b.set_cipher_list(OPENSSL_CIPHERS)
         .context("setting the 2.0b cipher list")?;
+    b.set_options(SslOptions::NO_RENEGOTIATION);
     b.set_ca_file(&t.client_ca)
         .with_context(|| format!("loading {}", t.client_ca.display()))?;
     b.set_certificate_chain_file(&t.cert)

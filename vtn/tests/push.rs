@@ -134,75 +134,25 @@ async fn openssl_push_reaches_a_strict_2_0b_endpoint_with_the_bound_certificate_
 /// `strict_suite`: the endpoint is openssl limited to TLS 1.2 and that one
 /// suite; otherwise rustls with its defaults.
 async fn tls_push_case(stack: vtn::tls::TlsStack, strict_suite: Option<&str>) {
-    use rustls::pki_types::pem::PemObject;
     let pki = pki();
     let got: Arc<Mutex<Vec<String>>> = Arc::default();
-    let g2 = got.clone();
-    let srv = HttpServer::new(move || {
-        let g = g2.clone();
-        App::new().route(
-            "/{who}/OpenADR2/Simple/2.0b/{service}",
-            web::post().to(move |path: web::Path<(String, String)>| {
-                let g = g.clone();
-                async move {
-                    g.lock().unwrap().push(path.into_inner().0);
-                    let ok = Message::Response(Response {
-                        response: EiResponse::ok(req("")),
-                        ven_id: None,
-                    });
-                    HttpResponse::Ok()
-                        .content_type("application/xml")
-                        .body(ok.to_xml())
-                }
-            }),
-        )
-    })
-    .workers(1);
-    // The push endpoint: HTTPS with ven-rsa's certificate; records who was
-    // called. 127.0.0.2: an address the certificate does not name (it names
-    // 127.0.0.1 and localhost); the pin, not the name, identifies the VEN.
-    let srv = match strict_suite {
-        Some(suite) => {
-            use openssl::ssl::{SslAcceptor, SslFiletype, SslMethod, SslVersion};
-            let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server()).unwrap();
-            b.set_min_proto_version(Some(SslVersion::TLS1_2)).unwrap();
-            b.set_max_proto_version(Some(SslVersion::TLS1_2)).unwrap();
-            b.set_cipher_list(suite).unwrap();
-            b.set_certificate_chain_file(pki.join("ven-rsa.crt"))
-                .unwrap();
-            b.set_private_key_file(pki.join("ven-rsa.key"), SslFiletype::PEM)
-                .unwrap();
-            srv.bind_openssl("127.0.0.2:0", b).unwrap()
-        }
-        None => {
-            let chain = rustls::pki_types::CertificateDer::pem_file_iter(pki.join("ven-rsa.crt"))
-                .unwrap()
-                .collect::<Result<Vec<_>, _>>()
-                .unwrap();
-            let key =
-                rustls::pki_types::PrivateKeyDer::from_pem_file(pki.join("ven-rsa.key")).unwrap();
-            let server_cfg = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
-                rustls::crypto::ring::default_provider(),
-            ))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(chain, key)
-            .unwrap();
-            srv.bind_rustls_0_23("127.0.0.2:0", server_cfg).unwrap()
-        }
-    };
-    let port = srv.addrs()[0].port();
-    actix_web::rt::spawn(srv.run());
+    // ven-rsa's endpoint, and one presenting a certificate from a rogue CA.
+    let port = push_endpoint(&pki, "ven-rsa", strict_suite, &got);
+    let rogue_port = push_endpoint(&pki, "ven-rogue", strict_suite, &got);
 
-    // Two push VENs at that endpoint: "right" is bound to ven-rsa (what the
-    // endpoint presents), "wrong" to ven-ec (valid, same PKI, not this one).
+    // Push VENs: "right" is bound to ven-rsa (what its endpoint presents),
+    // "wrong" to ven-ec (valid, same PKI, not what that endpoint presents),
+    // "rogue" to ven-rogue (what its endpoint presents, but from a rogue CA).
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("vtn.db");
     {
         let pool = vtn::store::open(&db).unwrap();
         let mut c = pool.get().unwrap();
-        for (name, cert) in [("right", "ven-rsa.crt"), ("wrong", "ven-ec.crt")] {
+        for (name, cert, port) in [
+            ("right", "ven-rsa.crt", port),
+            ("wrong", "ven-ec.crt", port),
+            ("rogue", "ven-rogue.crt", rogue_port),
+        ] {
             vtn::store::insert_ven(
                 &mut c,
                 &vtn::store::VenRow {
@@ -245,7 +195,7 @@ async fn tls_push_case(stack: vtn::tls::TlsStack, strict_suite: Option<&str>) {
         &app,
         "POST",
         "/events",
-        Some(json!({"vens": ["right", "wrong"], "level": 1, "duration": "PT1H"})),
+        Some(json!({"vens": ["right", "wrong", "rogue"], "level": 1, "duration": "PT1H"})),
     )
     .await;
     assert_eq!(s, 201);
@@ -272,6 +222,11 @@ async fn tls_push_case(stack: vtn::tls::TlsStack, strict_suite: Option<&str>) {
     assert_eq!(got.lock().unwrap().as_slice(), ["right"]);
     let (_, vens) = api(&app, "GET", "/vens", None).await;
     assert_eq!(pending(&vens, "wrong"), 1, "refused, not lost");
+    assert_eq!(
+        pending(&vens, "rogue"),
+        1,
+        "a pinned certificate must still chain to the CA"
+    );
 }
 
 /// With TLS on, a push VEN must give an https:// address: refused at
@@ -321,4 +276,74 @@ async fn tls_vtn_refuses_a_plain_http_push_address() {
         register("https://127.0.0.1:9/OpenADR2/Simple/2.0b"),
         Some(454)
     );
+}
+
+/// A push endpoint at 127.0.0.2 (an address the test certificates do not
+/// name: the pin, not the name, identifies the VEN) presenting `cert`; it
+/// records the first path segment of each call in `got`. `strict_suite`:
+/// openssl limited to TLS 1.2 and that one suite; otherwise rustls defaults.
+fn push_endpoint(
+    pki: &std::path::Path,
+    cert: &str,
+    strict_suite: Option<&str>,
+    got: &Arc<Mutex<Vec<String>>>,
+) -> u16 {
+    use rustls::pki_types::pem::PemObject;
+    let g2 = got.clone();
+    let srv = HttpServer::new(move || {
+        let g = g2.clone();
+        App::new().route(
+            "/{who}/OpenADR2/Simple/2.0b/{service}",
+            web::post().to(move |path: web::Path<(String, String)>| {
+                let g = g.clone();
+                async move {
+                    g.lock().unwrap().push(path.into_inner().0);
+                    let ok = Message::Response(Response {
+                        response: EiResponse::ok(req("")),
+                        ven_id: None,
+                    });
+                    HttpResponse::Ok()
+                        .content_type("application/xml")
+                        .body(ok.to_xml())
+                }
+            }),
+        )
+    })
+    .workers(1);
+    let srv = match strict_suite {
+        Some(suite) => {
+            use openssl::ssl::{SslAcceptor, SslFiletype, SslMethod, SslVersion};
+            let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server()).unwrap();
+            b.set_min_proto_version(Some(SslVersion::TLS1_2)).unwrap();
+            b.set_max_proto_version(Some(SslVersion::TLS1_2)).unwrap();
+            b.set_cipher_list(suite).unwrap();
+            b.set_certificate_chain_file(pki.join(format!("{cert}.crt")))
+                .unwrap();
+            b.set_private_key_file(pki.join(format!("{cert}.key")), SslFiletype::PEM)
+                .unwrap();
+            srv.bind_openssl("127.0.0.2:0", b).unwrap()
+        }
+        None => {
+            let chain =
+                rustls::pki_types::CertificateDer::pem_file_iter(pki.join(format!("{cert}.crt")))
+                    .unwrap()
+                    .collect::<Result<Vec<_>, _>>()
+                    .unwrap();
+            let key =
+                rustls::pki_types::PrivateKeyDer::from_pem_file(pki.join(format!("{cert}.key")))
+                    .unwrap();
+            let server_cfg = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .unwrap();
+            srv.bind_rustls_0_23("127.0.0.2:0", server_cfg).unwrap()
+        }
+    };
+    let port = srv.addrs()[0].port();
+    actix_web::rt::spawn(srv.run());
+    port
 }

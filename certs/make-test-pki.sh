@@ -26,7 +26,8 @@
 #
 # Idempotent: if OUTDIR already holds a complete, consistent PKI it is left
 # untouched (fingerprints stay stable). Otherwise (or with --force) a fresh
-# PKI is generated in a scratch directory and moved into place.
+# PKI is generated in a scratch directory and moved into place. Concurrent
+# runs on one OUTDIR are serialised with flock(1) where it exists.
 # Needs only the openssl CLI (1.1.1 or 3.x).
 set -Eeuo pipefail
 umask 077
@@ -64,6 +65,14 @@ complete() {
         openssl verify -CAfile "$d/ca.crt" -untrusted "$int" "$d/$n.crt" >/dev/null 2>&1 || return 1
     done
 }
+
+# Concurrent runs on one OUTDIR (tests running in parallel) take turns: two
+# generations moving files into place at once would mix their certificates.
+(umask 022; mkdir -p "$OUT")
+if command -v flock >/dev/null 2>&1; then
+    exec 9>"$OUT/.lock"
+    flock 9
+fi
 
 if [[ $FORCE -eq 0 ]] && complete "$OUT"; then
     echo "make-test-pki: $OUT is up to date"

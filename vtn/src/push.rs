@@ -4,34 +4,75 @@
 //! leaves the queue only after an HTTP 200; the VEN's answer in that response
 //! (oadrCreatedEvent, oadrCreatedReport, ...) is handled as if it had been
 //! posted to us. Failures are retried by the housekeeping job.
+//!
+//! VENs are served concurrently (up to [`MAX_CONCURRENT_VENS`]), one delivery
+//! at a time per VEN so its messages keep their order: an endpoint that
+//! swallows packets costs its own VEN the 10 s timeout, not every other VEN.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use adr_schema::Message;
 use anyhow::Context;
 use bytes::Bytes;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 
 use crate::http::oadr::dispatch;
 use crate::program::service::{self, Effects};
 use crate::state::AppState;
 use crate::store;
 
-/// Spawn the worker; returns the state with its sender installed.
+/// How many VENs are delivered to at once.
+pub const MAX_CONCURRENT_VENS: usize = 32;
+
+/// Spawn the dispatcher; returns the state with its sender installed.
 pub fn spawn(mut st: AppState) -> AppState {
     let (tx, mut rx) = mpsc::unbounded_channel::<String>();
     st.push = Some(tx);
     let worker = st.clone();
     tokio::spawn(async move {
-        let mut clients = Clients::default();
+        let clients = Arc::new(Mutex::new(Clients::default()));
+        let slots = Arc::new(Semaphore::new(MAX_CONCURRENT_VENS));
+        // VENs with a delivery task, and whether they were asked for again
+        // meanwhile (the task then drains once more instead of a second task
+        // racing it).
+        let busy: Arc<Mutex<HashMap<String, bool>>> = Arc::default();
         while let Some(ven) = rx.recv().await {
-            if let Err(e) = drain(&worker, &mut clients, &ven).await {
-                tracing::warn!(ven_id = %ven, error = %e, "push failed; will retry");
+            {
+                let mut b = lock(&busy);
+                if let Some(again) = b.get_mut(&ven) {
+                    *again = true;
+                    continue;
+                }
+                b.insert(ven.clone(), false);
             }
+            let (st, clients, slots, busy) =
+                (worker.clone(), clients.clone(), slots.clone(), busy.clone());
+            tokio::spawn(async move {
+                let Ok(_slot) = slots.acquire_owned().await else {
+                    return;
+                };
+                loop {
+                    if let Err(e) = drain(&st, &clients, &ven).await {
+                        tracing::warn!(ven_id = %ven, error = %e, "push failed; will retry");
+                    }
+                    let mut b = lock(&busy);
+                    if b.get(&ven) == Some(&true) {
+                        b.insert(ven.clone(), false);
+                        continue;
+                    }
+                    b.remove(&ven);
+                    break;
+                }
+            });
         }
     });
     st
+}
+
+/// The lock, even if a task panicked while holding it (the maps stay valid).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Push HTTP clients: one for plain HTTP; with TLS, one per VEN certificate,
@@ -146,7 +187,7 @@ impl Clients {
     }
 }
 
-async fn drain(st: &AppState, clients: &mut Clients, ven: &str) -> anyhow::Result<()> {
+async fn drain(st: &AppState, clients: &Mutex<Clients>, ven: &str) -> anyhow::Result<()> {
     for _ in 0..100 {
         let v = ven.to_string();
         // Peek the next message (render a distribute now), without removing it.
@@ -194,7 +235,7 @@ async fn drain(st: &AppState, clients: &mut Clients, ven: &str) -> anyhow::Resul
         };
         let svc = service::service_for_kind(&p.kind);
         let url = format!("{}/{}", addr.trim_end_matches('/'), svc.as_str());
-        let client = clients.for_ven(st, &addr, bound.as_deref())?;
+        let client = lock(clients).for_ven(st, &addr, bound.as_deref())?;
         let (status, answer, peer) = client.post(&url, body).await?;
         if !(200..300).contains(&status) {
             anyhow::bail!("{url} answered {status}");

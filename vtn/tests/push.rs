@@ -87,22 +87,111 @@ async fn events_are_pushed_and_the_answer_is_recorded() {
     assert_eq!(vens[0]["pending_messages"], 0);
 }
 
-/// The test PKI (certs/make-test-pki.sh), made once per run into the target
-/// directory's scratch space.
-fn pki() -> std::path::PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("vtn-push-pki");
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../certs/make-test-pki.sh");
-    let out = std::process::Command::new("bash")
-        .arg(&script)
-        .arg(&dir)
-        .output()
-        .expect("run certs/make-test-pki.sh");
+/// An endpoint that accepts connections and never answers (a device behind a
+/// firewall that swallows packets) holds up only its own VEN: another push
+/// VEN gets its message at once, not after the stuck delivery's timeout.
+#[actix_web::test]
+async fn a_silent_push_endpoint_does_not_hold_up_other_vens() {
+    let w = world();
+    // The silent endpoint: accepts, reads nothing, answers nothing.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let a2 = accepted.clone();
+    actix_web::rt::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((conn, _)) = silent.accept().await {
+            a2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            held.push(conn);
+        }
+    });
+    // The live endpoint: records the time of each call.
+    let got: Arc<Mutex<Vec<std::time::Instant>>> = Arc::default();
+    let g2 = got.clone();
+    let srv = HttpServer::new(move || {
+        let g = g2.clone();
+        App::new().default_service(web::post().to(move || {
+            let g = g.clone();
+            async move {
+                g.lock().unwrap().push(std::time::Instant::now());
+                HttpResponse::Ok().content_type("application/xml").body(
+                    Message::Response(Response {
+                        response: EiResponse::ok(req("")),
+                        ven_id: None,
+                    })
+                    .to_xml(),
+                )
+            }
+        }))
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let live_port = srv.addrs()[0].port();
+    actix_web::rt::spawn(srv.run());
+
+    let st = vtn::push::spawn(w.st.clone());
+    let app =
+        actix_web::test::init_service(App::new().configure(vtn::http::configure(st.clone()))).await;
+    for (name, port) in [("silent", silent_port), ("live", live_port)] {
+        let mut m = create_registration(name, None, None);
+        if let Message::CreatePartyRegistration(c) = &mut m {
+            c.http_pull_model = Some(false);
+            c.transport_address = Some(format!("http://127.0.0.1:{port}/OpenADR2/Simple/2.0b"));
+        }
+        assert_eq!(code(&post(&app, "EiRegisterParty", m).await), 200);
+    }
+    let event_for = |ven: &str| json!({"vens": [ven], "level": 1, "duration": "PT1H"});
+    let (s, _) = api(&app, "POST", "/events", Some(event_for("silent"))).await;
+    assert_eq!(s, 201);
+    // Wait until the silent endpoint holds a delivery.
+    for _ in 0..100 {
+        if accepted.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(accepted.load(std::sync::atomic::Ordering::SeqCst) > 0);
+    let asked = std::time::Instant::now();
+    let (s, _) = api(&app, "POST", "/events", Some(event_for("live"))).await;
+    assert_eq!(s, 201);
+    for _ in 0..150 {
+        if !got.lock().unwrap().is_empty() {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let first = got.lock().unwrap().first().copied();
+    let waited = first.map(|t| t.duration_since(asked));
+    // The push timeout is 10 s; a queue behind the silent VEN would wait for it.
     assert!(
-        out.status.success(),
-        "make-test-pki.sh: {}",
-        String::from_utf8_lossy(&out.stderr)
+        waited.is_some_and(|d| d < std::time::Duration::from_secs(3)),
+        "the live VEN waited {waited:?}"
     );
-    dir
+}
+
+/// The test PKI (certs/make-test-pki.sh), made once per run into the target
+/// directory's scratch space (once: tests run in parallel, and a second
+/// generation racing the first would mix their certificates).
+fn pki() -> std::path::PathBuf {
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("vtn-push-pki");
+        let script =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../certs/make-test-pki.sh");
+        let out = std::process::Command::new("bash")
+            .arg(&script)
+            .arg(&dir)
+            .output()
+            .expect("run certs/make-test-pki.sh");
+        assert!(
+            out.status.success(),
+            "make-test-pki.sh: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dir
+    })
+    .clone()
 }
 
 fn leaf_fingerprint(pem: &std::path::Path) -> String {

@@ -49,9 +49,8 @@ pub fn spawn(mut st: AppState) -> AppState {
             let (st, clients, slots, busy) =
                 (worker.clone(), clients.clone(), slots.clone(), busy.clone());
             tokio::spawn(async move {
-                let Ok(_slot) = slots.acquire_owned().await else {
-                    return;
-                };
+                // Never closed; without a slot the delivery would just run unthrottled.
+                let _slot = slots.acquire_owned().await.ok();
                 loop {
                     if let Err(e) = drain(&st, &clients, &ven).await {
                         tracing::warn!(ven_id = %ven, error = %e, "push failed; will retry");

@@ -19,7 +19,8 @@
 //! [push]                       # absent: pull mode
 //! listen = "127.0.0.1:8081"
 //! public_url = "http://127.0.0.1:8081/OpenADR2/Simple/2.0b"
-//! # with [vtn.tls]: https public_url, and the VTN certificates allowed to push
+//! # with [vtn.tls]: https public_url, and the VTN certificates allowed to push;
+//! # the listener uses [vtn.tls]'s certificate and stack
 //! # vtn_fingerprints = ["7E:1A:...:C3"]
 //!
 //! [opt]
@@ -97,7 +98,7 @@ pub struct TlsConfig {
     pub stack: TlsStack,
 }
 
-/// Which TLS implementation talks to the VTN.
+/// Which TLS implementation talks to the VTN (and serves the push listener).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum TlsStack {

@@ -14,9 +14,8 @@
 //!   on openssl a strict 2.0b pusher gets its one mandated suite.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::pin::Pin;
-use std::sync::OnceLock;
 
 use adr_schema::{EiResponse, Message, Poll, RequestId, Response, VenId};
 use openssl::ssl::{Ssl, SslAcceptor, SslFiletype, SslMethod, SslVerifyMode, SslVersion};
@@ -31,22 +30,7 @@ use ven::VenError;
 /// The test PKI, made once per run (about 3 s; about 1 s when the one in the
 /// target directory is still complete: the script is idempotent).
 fn pki() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ven-tls-pki");
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../certs/make-test-pki.sh");
-        let out = std::process::Command::new("bash")
-            .arg(&script)
-            .arg(&dir)
-            .output()
-            .expect("run certs/make-test-pki.sh");
-        assert!(
-            out.status.success(),
-            "make-test-pki.sh failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        dir
-    })
+    oadr_test_pki::pki(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("ven-tls-pki"))
 }
 
 fn p(name: &str) -> String {
@@ -426,13 +410,7 @@ fn tls_config_errors_are_reported_at_start() {
 /// is refused in the handshake and nothing reaches the agent.
 #[tokio::test]
 async fn push_listener_accepts_only_the_pinned_vtn_certificate() {
-    use rustls::pki_types::pem::PemObject;
-    let leaf = rustls::pki_types::CertificateDer::pem_file_iter(p("vtn-rsa.crt"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap();
-    let vtn_fp = adr_schema::fingerprint::fingerprint(&leaf);
+    let vtn_fp = oadr_test_pki::leaf_fingerprint(Path::new(&p("vtn-rsa.crt")));
     let ours = TlsConfig {
         cert: p("ven-rsa.crt"),
         key: p("ven-rsa.key"),
@@ -486,24 +464,13 @@ async fn push_listener_accepts_only_the_pinned_vtn_certificate() {
 /// chain still matters), and no certificate at all.
 #[tokio::test]
 async fn openssl_push_listener_serves_a_strict_2_0b_vtn_and_keeps_the_pin() {
-    use rustls::pki_types::pem::PemObject;
     for (ours, vtn, impostor, suite) in [
         ("ven-rsa", "vtn-rsa", "ven-ec", "AES128-SHA256"),
         ("ven-ec", "vtn-ec", "ven-rsa", "ECDHE-ECDSA-AES128-SHA256"),
     ] {
-        let leaf = rustls::pki_types::CertificateDer::pem_file_iter(p(&format!("{vtn}.crt")))
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap();
-        let rogue = rustls::pki_types::CertificateDer::pem_file_iter(p("ven-rogue.crt"))
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap();
         let fps = [
-            adr_schema::fingerprint::fingerprint(&leaf),
-            adr_schema::fingerprint::fingerprint(&rogue),
+            oadr_test_pki::leaf_fingerprint(Path::new(&p(&format!("{vtn}.crt")))),
+            oadr_test_pki::leaf_fingerprint(Path::new(&p("ven-rogue.crt"))),
         ];
         let cfg = TlsConfig {
             cert: p(&format!("{ours}.crt")),

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use adr_schema::*;
 use common::*;
+use oadr_test_pki::leaf_fingerprint;
 use serde_json::json;
 
 #[actix_web::test]
@@ -171,37 +172,10 @@ async fn a_silent_push_endpoint_does_not_hold_up_other_vens() {
 }
 
 /// The test PKI (certs/make-test-pki.sh), made once per run into the target
-/// directory's scratch space (once: tests run in parallel, and a second
-/// generation racing the first would mix their certificates).
+/// directory's scratch space.
 fn pki() -> std::path::PathBuf {
-    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("vtn-push-pki");
-        let script =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../certs/make-test-pki.sh");
-        let out = std::process::Command::new("bash")
-            .arg(&script)
-            .arg(&dir)
-            .output()
-            .expect("run certs/make-test-pki.sh");
-        assert!(
-            out.status.success(),
-            "make-test-pki.sh: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        dir
-    })
-    .clone()
-}
-
-fn leaf_fingerprint(pem: &std::path::Path) -> String {
-    use rustls::pki_types::pem::PemObject;
-    let leaf = rustls::pki_types::CertificateDer::pem_file_iter(pem)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap();
-    adr_schema::fingerprint::fingerprint(&leaf)
+    oadr_test_pki::pki(|| std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("vtn-push-pki"))
+        .to_path_buf()
 }
 
 /// With TLS on, a push goes out only over a handshake with the certificate

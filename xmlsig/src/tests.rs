@@ -1,26 +1,10 @@
-use std::path::PathBuf;
-use std::sync::OnceLock;
-
 use chrono::{DateTime, Duration, Utc};
 
 use super::*;
 
 /// A test PKI made once per test run with certs/make-test-pki.sh (needs the openssl CLI).
-fn pki() -> &'static PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("tempdir").keep();
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../certs/make-test-pki.sh");
-        let ok = std::process::Command::new("bash")
-            .arg(script)
-            .arg(&dir)
-            .output()
-            .expect("bash")
-            .status
-            .success();
-        assert!(ok, "make-test-pki.sh failed");
-        dir
-    })
+fn pki() -> &'static std::path::Path {
+    oadr_test_pki::pki(|| tempfile::tempdir().expect("tempdir").keep())
 }
 
 fn signer(kind: &str) -> Signer {
@@ -146,7 +130,7 @@ fn wrong_certificate_unsigned_and_wrapping() {
 fn openleadr_corpus_verifies() {
     for f in ["oadrPoll-signed.xml", "oadrDistributeEvent-signed.xml"] {
         let xml = std::fs::read(
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
                 .join("tests/fixtures")
                 .join(f),
         )

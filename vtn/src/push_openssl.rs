@@ -100,10 +100,11 @@ async fn post_inner(
         .peer_certificate()
         .and_then(|c| c.to_der().ok())
         .map(|der| adr_schema::fingerprint::fingerprint(&der));
-    tracing::debug!(
+    tracing::info!(
         %url,
+        version = tls.ssl().version_str(),
         cipher = tls.ssl().current_cipher().map(|c| c.name()).unwrap_or("?"),
-        "push over openssl"
+        "push: TLS connected (openssl)"
     );
     let (mut send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls)).await?;
     tokio::spawn(async move {

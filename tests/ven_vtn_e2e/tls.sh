@@ -100,6 +100,12 @@ for vtn_stack in openssl rustls; do
   JVEN="$pusher" step "$TAG $pusher: registered as a push VEN at its https address" \
     jcheck "$VTN" vens list --json -- \
     'any(v["ven_name"] == ven and v.get("http_pull_model") is False and (v.get("transport_address") or "").startswith("https://") for v in d)'
+  if [ "$vtn_stack" = openssl ]; then
+    step "$TAG $pusher: the VTN pushed on its openssl stack (VTN log)" \
+      log_has "$TMP/vtn-tls-$vtn_stack.log" 'push: TLS connected (openssl)'
+    suite="$(grep -o 'push: TLS connected (openssl).*' "$TMP/vtn-tls-$vtn_stack.log" | head -1)"
+    [ -n "$suite" ] && pass "$TAG $pusher: $suite"
+  fi
 
   # A certificate from a rogue CA: the handshake fails, the VEN never registers.
   tls_ven "tls-$vtn_stack-rogue" ven-rogue openssl

@@ -89,7 +89,10 @@ enum Client {
     Openssl(Arc<openssl::ssl::SslConnector>),
 }
 
+/// How long one delivery may take, and the largest answer read from a VEN's
+/// push endpoint (either TLS stack).
 const PUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+pub(crate) const MAX_ANSWER_BYTES: usize = 4 << 20;
 
 impl Client {
     /// POST `body`: the status, the answer and, over TLS, the fingerprint of
@@ -111,17 +114,16 @@ impl Client {
                 let status = resp.status().as_u16();
                 let mut answer = Vec::new();
                 while let Some(chunk) = resp.chunk().await? {
-                    if answer.len() + chunk.len() > crate::push_openssl::MAX_ANSWER_BYTES {
-                        anyhow::bail!(
-                            "{url}: answer larger than {} bytes",
-                            crate::push_openssl::MAX_ANSWER_BYTES
-                        );
+                    if answer.len() + chunk.len() > MAX_ANSWER_BYTES {
+                        anyhow::bail!("{url}: answer larger than {} bytes", MAX_ANSWER_BYTES);
                     }
                     answer.extend_from_slice(&chunk);
                 }
                 Ok((status, Bytes::from(answer), peer))
             }
-            Client::Openssl(c) => crate::push_openssl::post(c, url, body, PUSH_TIMEOUT).await,
+            Client::Openssl(c) => {
+                crate::push_openssl::post(c, url, body, PUSH_TIMEOUT, MAX_ANSWER_BYTES).await
+            }
         }
     }
 }

@@ -19,9 +19,6 @@ use openssl::x509::store::X509StoreBuilder;
 
 use crate::tls::{Tls, OPENSSL_CIPHERS};
 
-/// The largest answer read from a VEN's push endpoint (either stack).
-pub const MAX_ANSWER_BYTES: usize = 4 << 20;
-
 /// A connector that presents the VTN's certificate and accepts only the VEN
 /// certificate with `fingerprint` (normalised, `AA:BB:...`).
 pub fn connector(t: &Tls, fingerprint: &str) -> anyhow::Result<SslConnector> {
@@ -54,15 +51,17 @@ pub fn connector(t: &Tls, fingerprint: &str) -> anyhow::Result<SslConnector> {
     Ok(b.build())
 }
 
-/// POST `body` to `url` (https://) through `connector`: the status, the
-/// answer and the fingerprint of the certificate the endpoint presented.
+/// POST `body` to `url` (https://) through `connector`, within `timeout`
+/// and reading at most `max_answer` bytes: the status, the answer and the
+/// fingerprint of the certificate the endpoint presented.
 pub async fn post(
     connector: &SslConnector,
     url: &str,
     body: String,
     timeout: Duration,
+    max_answer: usize,
 ) -> anyhow::Result<(u16, Bytes, Option<String>)> {
-    tokio::time::timeout(timeout, post_inner(connector, url, body))
+    tokio::time::timeout(timeout, post_inner(connector, url, body, max_answer))
         .await
         .with_context(|| format!("{url}: no answer within {timeout:?}"))?
 }
@@ -71,6 +70,7 @@ async fn post_inner(
     connector: &SslConnector,
     url: &str,
     body: String,
+    max_answer: usize,
 ) -> anyhow::Result<(u16, Bytes, Option<String>)> {
     let u = reqwest::Url::parse(url).with_context(|| format!("push address {url}"))?;
     let host = u
@@ -125,7 +125,7 @@ async fn post_inner(
         .body(Full::new(Bytes::from(body)))?;
     let resp = send.send_request(req).await?;
     let status = resp.status().as_u16();
-    let answer = Limited::new(resp.into_body(), MAX_ANSWER_BYTES)
+    let answer = Limited::new(resp.into_body(), max_answer)
         .collect()
         .await
         .map_err(|e| anyhow::anyhow!("{url}: reading the answer: {e}"))?

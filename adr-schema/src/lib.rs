@@ -35,4 +35,4 @@ pub use model::registration_payloads::*;
 pub use model::report::*;
 pub use model::report_payloads::*;
 pub use service::Service;
-pub use time::{Duration, Timestamp};
+pub use time::{Duration, Timestamp, TimestampExt};

@@ -20,16 +20,79 @@ impl Leaf for Timestamp {
     }
 }
 
+/// Read an xs:dateTime. Only years 0000 to 9999 (in UTC) are accepted: no
+/// 2.0b message needs more, every peer writes four digits, and chrono's
+/// general parser would otherwise take a signed year of any width
+/// (`+262142-06-01T00:00:00`), past which date arithmetic overflows.
 pub fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
-    if let Some(t) = parse_timestamp_fast(s.as_bytes()) {
-        return Ok(t);
+    let t = if let Some(t) = parse_timestamp_fast(s.as_bytes()) {
+        t
+    } else if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        t.with_timezone(&Utc)
+    } else {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+            .map(|n| n.and_utc())
+            .map_err(|_| String::from("expected a date-time such as 2026-11-25T14:00:00Z"))?
+    };
+    if !in_range(&t) {
+        return Err("a date-time must lie in the years 0000 to 9999 (UTC)".into());
     }
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+    Ok(t)
+}
+
+/// The first instant a [`Timestamp`] read from a peer may hold.
+pub fn earliest() -> Timestamp {
+    chrono::NaiveDate::from_ymd_opt(0, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|n| n.and_utc())
-        .map_err(|_| "expected a date-time such as 2026-11-25T14:00:00Z".into())
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// The last instant a [`Timestamp`] read from a peer may hold.
+pub fn latest() -> Timestamp {
+    chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_nano_opt(23, 59, 59, 999_999_999))
+        .map(|n| n.and_utc())
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// Whether `t` lies in the years 0000 to 9999.
+pub fn in_range(t: &Timestamp) -> bool {
+    use chrono::Datelike;
+    (0..=9999).contains(&t.year())
+}
+
+/// Date arithmetic that cannot panic. chrono's `DateTime + TimeDelta`
+/// panics on overflow; a peer controls both a dtstart and a duration, so
+/// every sum or difference on their values goes through these.
+pub trait TimestampExt: Sized {
+    /// `self + d`, or `None` outside the years 0000 to 9999.
+    fn checked_plus(self, d: chrono::Duration) -> Option<Timestamp>;
+    /// `self + d`, held to the years 0000 to 9999 (an event that ends
+    /// after 9999 is treated as ending at the last instant of 9999).
+    fn saturating_plus(self, d: chrono::Duration) -> Timestamp;
+    /// `self - d`, held to the years 0000 to 9999.
+    fn saturating_minus(self, d: chrono::Duration) -> Timestamp;
+}
+
+impl TimestampExt for Timestamp {
+    fn checked_plus(self, d: chrono::Duration) -> Option<Timestamp> {
+        self.checked_add_signed(d).filter(in_range)
+    }
+    fn saturating_plus(self, d: chrono::Duration) -> Timestamp {
+        match self.checked_add_signed(d) {
+            Some(t) => t.clamp(earliest(), latest()),
+            None if d < chrono::Duration::zero() => earliest(),
+            None => latest(),
+        }
+    }
+    fn saturating_minus(self, d: chrono::Duration) -> Timestamp {
+        match self.checked_sub_signed(d) {
+            Some(t) => t.clamp(earliest(), latest()),
+            None if d < chrono::Duration::zero() => latest(),
+            None => earliest(),
+        }
+    }
 }
 
 /// The common shape `YYYY-MM-DDTHH:MM:SS[.f{1,9}][Z|±HH:MM]` without
@@ -380,6 +443,45 @@ impl Serialize for Duration {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn timestamps_outside_years_0000_to_9999_are_refused() {
+        for s in [
+            "+262142-06-01T00:00:00",
+            "+262142-12-31T00:00:00Z",
+            "10000-01-01T00:00:00Z",
+            "-0001-12-31T00:00:00Z",
+            "9999-12-31T23:00:00-05:00",
+            "0000-01-01T00:00:00+01:00",
+        ] {
+            assert!(super::parse_timestamp(s).is_err(), "{s}");
+        }
+        for s in [
+            "0000-01-01T00:00:00Z",
+            "9999-12-31T23:59:59Z",
+            "9999-12-31T23:59:59",
+        ] {
+            assert!(super::parse_timestamp(s).is_ok(), "{s}");
+        }
+    }
+
+    #[test]
+    fn date_arithmetic_saturates_instead_of_panicking() {
+        use super::{earliest, latest, parse_timestamp, TimestampExt};
+        let end = parse_timestamp("9999-12-31T23:59:59Z").unwrap();
+        let hundred_years = "P100Y".parse::<super::Duration>().unwrap().to_chrono();
+        assert_eq!(end.checked_plus(hundred_years), None);
+        assert_eq!(end.saturating_plus(hundred_years), latest());
+        assert_eq!(end.saturating_plus(chrono::Duration::MAX), latest());
+        assert_eq!(end.saturating_minus(chrono::Duration::MAX), earliest());
+        assert_eq!(end.saturating_plus(chrono::Duration::MIN), earliest());
+        let start = earliest();
+        assert_eq!(start.saturating_minus(hundred_years), earliest());
+        assert_eq!(
+            start.saturating_plus(hundred_years),
+            parse_timestamp("0100-01-01T00:00:00Z").unwrap() - chrono::Duration::days(25)
+        );
+    }
+
     use super::*;
     use proptest::prelude::*;
 

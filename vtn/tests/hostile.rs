@@ -161,6 +161,24 @@ async fn hostile_corpus_gets_the_right_codes_and_the_server_keeps_serving() {
             },
             454,
         ),
+        (
+            "opt window past the year 9999",
+            "EiOpt",
+            schedule_opt(&ven, "9999-12-31T23:59:59Z", "P100Y").into_bytes(),
+            454,
+        ),
+        (
+            "opt with a signed six-digit year",
+            "EiOpt",
+            schedule_opt(&ven, "+262142-06-01T00:00:00", "PT1H").into_bytes(),
+            454,
+        ),
+        (
+            "opt window ending before it starts",
+            "EiOpt",
+            schedule_opt(&ven, "2026-01-01T00:00:00Z", "-PT1H").into_bytes(),
+            454,
+        ),
     ];
     for (what, service, body, want) in corpus {
         let (status, text) = post_raw(&app, service, body).await;
@@ -216,4 +234,45 @@ async fn openleadr_style_empty_report_id_is_tolerated() {
     assert!(Message::from_xml(&xml).is_ok());
     let (_, text) = post_raw(&app, "EiReport", xml).await;
     assert_eq!(code(&Message::from_xml(&text).unwrap()), 200, "{text}");
+}
+
+/// An oadrCreateOpt (x-schedule) whose one availability window starts at
+/// `dtstart` and lasts `duration`, both written as given.
+fn schedule_opt(ven: &VenId, dtstart: &str, duration: &str) -> String {
+    let t = t0();
+    Message::CreateOpt(CreateOpt {
+        opt_id: OptId::new("opt-hostile").unwrap(),
+        opt_type: OptType::OptOut,
+        opt_reason: OptReason::Schedule,
+        market_context: None,
+        ven_id: ven.clone(),
+        vavailability: Some(vec![Properties {
+            dtstart: t,
+            duration: "PT7M".parse().unwrap(),
+            tolerance: None,
+            x_ei_notification: None,
+            x_ei_ramp_up: None,
+            x_ei_recovery: None,
+        }]),
+        created_date_time: t,
+        request_id: req("opt-req"),
+        qualified_event_id: None,
+        target: EiTarget::default(),
+        device_class: None,
+    })
+    .to_xml()
+    .replacen(
+        &{
+            let mut s = String::new();
+            adr_schema::time::write_timestamp(&t, &mut s);
+            format!("<xcal:date-time>{s}</xcal:date-time></xcal:dtstart>")
+        },
+        &format!("<xcal:date-time>{dtstart}</xcal:date-time></xcal:dtstart>"),
+        1,
+    )
+    .replacen(
+        "<xcal:duration>PT7M</xcal:duration>",
+        &format!("<xcal:duration>{duration}</xcal:duration>"),
+        1,
+    )
 }

@@ -77,9 +77,12 @@ impl EiEvent {
     pub fn event_id(&self) -> &EventId {
         &self.descriptor.event_id
     }
-    /// When the event's active period ends.
+    /// When the event's active period ends (held to the year 9999).
     pub fn end(&self) -> Timestamp {
-        self.active_period.dtstart + self.active_period.duration.to_chrono()
+        use crate::time::TimestampExt;
+        self.active_period
+            .dtstart
+            .saturating_plus(self.active_period.duration.to_chrono())
     }
 }
 

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use adr_schema::{
     CreatedEvent, DistributeEvent, EiEvent, EiResponse, EventId, EventResponse, EventStatus,
     Message, OptType, QualifiedEventId, ResponseCode, ResponseRequired, SignalName, SignalType,
-    Timestamp, VenId,
+    Timestamp, TimestampExt, VenId,
 };
 use rand::Rng;
 use serde::Serialize;
@@ -62,7 +62,10 @@ struct Tracked {
 
 impl Tracked {
     fn start(&self) -> Timestamp {
-        self.event.active_period.dtstart + self.offset
+        self.event
+            .active_period
+            .dtstart
+            .saturating_plus(self.offset)
     }
     /// `None` for an open-ended event.
     fn end(&self) -> Option<Timestamp> {
@@ -70,7 +73,7 @@ impl Tracked {
         if d.is_zero() {
             None
         } else {
-            Some(self.start() + d)
+            Some(self.start().saturating_plus(d))
         }
     }
     fn priority_rank(&self) -> u32 {
@@ -94,13 +97,14 @@ impl Tracked {
                 .map(|d| d.to_chrono())
                 .unwrap_or_else(chrono::Duration::zero);
             let open = d.is_zero() || i + 1 == n && self.end().is_none();
-            if now >= t && (open || now < t + d) {
+            let next = t.saturating_plus(d);
+            if now >= t && (open || now < next) {
                 return iv
                     .signal_value()
                     .or(signal.current_value)
                     .map(|v| (v, signal));
             }
-            t += d;
+            t = next;
         }
         None
     }
@@ -110,7 +114,12 @@ impl Tracked {
             let mut t = self.start();
             for iv in &s.intervals {
                 if let Some(d) = iv.duration {
-                    t += d.to_chrono();
+                    let next = t.saturating_plus(d.to_chrono());
+                    if next == t && !d.is_zero() {
+                        // Held at the year 9999: no later boundary exists.
+                        break;
+                    }
+                    t = next;
                     out.push(t);
                 }
             }
@@ -238,7 +247,7 @@ impl EventBook {
                     };
                     tracing::info!(
                         event_id = %id, modn, opt = opt_name(decision.opt), reason = %decision.reason,
-                        start = %(ev.active_period.dtstart + offset), offset_s = offset.num_seconds(),
+                        start = %ev.active_period.dtstart.saturating_plus(offset), offset_s = offset.num_seconds(),
                         "event decision"
                     );
                     actions.push(Action::Decided {

@@ -3,7 +3,7 @@
 
 use adr_schema::{
     CancelOpt, CreateOpt, Duration, EiEvent, EiTarget, Message, OptId, OptReason, OptType,
-    Properties, Timestamp, VenId,
+    Properties, Timestamp, TimestampExt, VenId,
 };
 use chrono::{NaiveTime, Timelike};
 use serde::{Deserialize, Serialize};
@@ -97,9 +97,9 @@ impl OptPolicy {
         let dur = event.active_period.duration.to_chrono();
         let end = if dur.is_zero() {
             // Open-ended: treat as lasting at least to the end of its intervals.
-            start + interval_span(event)
+            start.saturating_plus(interval_span(event))
         } else {
-            start + dur
+            start.saturating_plus(dur)
         };
         if let Some(w) = self.unavailable.iter().find(|w| w.overlaps(start, end)) {
             return Decision::out(format!(
@@ -114,7 +114,9 @@ impl OptPolicy {
             }
         }
         if let Some((from, to)) = self.hours {
-            let local = (start + chrono::Duration::minutes(self.utc_offset_minutes as i64)).time();
+            let local = start
+                .saturating_plus(chrono::Duration::minutes(self.utc_offset_minutes as i64))
+                .time();
             let local = NaiveTime::from_hms_opt(local.hour(), local.minute(), local.second())
                 .unwrap_or(local);
             let inside = if from <= to {
@@ -184,7 +186,9 @@ fn interval_span(event: &EiEvent) -> chrono::Duration {
             s.intervals
                 .iter()
                 .filter_map(|i| i.duration.map(|d| d.to_chrono()))
-                .fold(chrono::Duration::zero(), |a, b| a + b)
+                .fold(chrono::Duration::zero(), |a, b| {
+                    a.checked_add(&b).unwrap_or(chrono::Duration::MAX)
+                })
         })
         .unwrap_or_else(chrono::Duration::zero)
 }

@@ -23,7 +23,7 @@ use adr_schema::{
     LoadControlState, LoadControlValue, Message, OadrReport, PayloadBase, ReadingType,
     RegisterReport, ReportDescription, ReportId, ReportName, ReportPayload, ReportRequest,
     ReportRequestId, ReportSpecifierId, ReportType, RequestId, ResourceStatus, ResponseCode, Rid,
-    SamplingRate, SiScale, StreamPayload, Timestamp, UpdateReport, VenId,
+    SamplingRate, SiScale, StreamPayload, Timestamp, TimestampExt, UpdateReport, VenId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -311,14 +311,17 @@ impl ReportBook {
         let (start, end) = match &s.report_interval {
             Some(p) => {
                 let d = p.duration.to_chrono();
-                (p.dtstart, (!d.is_zero()).then(|| p.dtstart + d))
+                (
+                    p.dtstart,
+                    (!d.is_zero()).then(|| p.dtstart.saturating_plus(d)),
+                )
             }
             None => (now, None),
         };
         if offered.kind == ReportKind::HistoryUsage {
             let (from, to) = match &s.report_interval {
                 Some(_) => (start, end.unwrap_or(now).min(now)),
-                None => (now - chrono::Duration::hours(24), now),
+                None => (now.saturating_minus(chrono::Duration::hours(24)), now),
             };
             let g = if granularity.is_zero() {
                 chrono::Duration::minutes(1)
@@ -354,13 +357,17 @@ impl ReportBook {
         let next_flush = if back.is_zero() {
             end
         } else {
-            Some(start + back)
+            Some(start.saturating_plus(back))
         };
         // First sampling instant after now, aligned to start.
-        let mut next_sample = start + granularity;
+        let mut next_sample = start.saturating_plus(granularity);
         if next_sample <= now {
-            let k = (now - start).num_milliseconds() / granularity.num_milliseconds() + 1;
-            next_sample = start + granularity * k as i32;
+            // Whole periods since start, in i64 milliseconds (a VTN can name a
+            // start centuries ago; i32 periods would wrap).
+            let g = granularity.num_milliseconds().max(1);
+            let k = (now - start).num_milliseconds() / g + 1;
+            next_sample =
+                start.saturating_plus(chrono::Duration::milliseconds(k.saturating_mul(g)));
         }
         tracing::info!(
             report_request_id = %rr.report_request_id, specifier = %s.report_specifier_id,
@@ -442,10 +449,10 @@ impl ReportBook {
                     report_request_id: id.clone(),
                     report_specifier_id: a.specifier.clone(),
                     points: a.points.clone(),
-                    dtstart: at - a.granularity,
+                    dtstart: at.saturating_minus(a.granularity),
                     granularity: a.granularity,
                 });
-                a.next_sample = at + a.granularity;
+                a.next_sample = at.saturating_plus(a.granularity);
             }
             if let Some(f) = a.next_flush {
                 if f <= now {
@@ -520,15 +527,19 @@ pub fn update_report(ven_id: &VenId, readings: &[Reading], now: Timestamp) -> Me
                 data_quality: None,
             })],
         };
-        let end = r.dtstart + chrono::Duration::seconds(r.duration_s as i64);
+        let end = r
+            .dtstart
+            .saturating_plus(chrono::Duration::seconds(r.duration_s as i64));
         match reports
             .iter_mut()
             .find(|x| x.report_request_id == r.report_request_id)
         {
             Some(rep) => {
                 let start = rep.dtstart.unwrap_or(r.dtstart).min(r.dtstart);
-                let old_end = rep.dtstart.unwrap_or(r.dtstart)
-                    + rep.duration.map(|d| d.to_chrono()).unwrap_or_default();
+                let old_end = rep
+                    .dtstart
+                    .unwrap_or(r.dtstart)
+                    .saturating_plus(rep.duration.map(|d| d.to_chrono()).unwrap_or_default());
                 let new_end = old_end.max(end);
                 rep.dtstart = Some(start);
                 rep.duration = Some(Duration::from_secs(

@@ -933,3 +933,56 @@ fn ven_messages_are_xsd_valid() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Dates a hostile VTN controls: an event at the very end of the year 9999,
+/// and one with thousands of 100-year intervals, whose sums overflowed
+/// chrono and killed the agent task (and, since the VTN sends the event
+/// again after a restart, crash-looped the VEN).
+#[test]
+fn hostile_event_dates_are_survived() {
+    let hundred_years = Duration::MAX_SECONDS;
+    let last: Timestamp = "9999-12-31T23:59:59Z".parse().unwrap();
+    let long: Vec<(u64, f64)> = (0..3000).map(|i| (hundred_years, i as f64)).collect();
+    let mut r = registered(OptPolicy::default(), 1);
+    for (id, start, ivs) in [
+        (
+            "E-9999",
+            last,
+            vec![(hundred_years, 1.0), (hundred_years, 2.0)],
+        ),
+        ("E-long", t0(), long),
+    ] {
+        let out = r.handle(distribute(vec![event(id, 0, start, &ivs)]), t0());
+        assert_eq!(responses(&out).len(), 1, "{id} is answered");
+        for now in [t0(), t0() + CD::days(1), last, time::latest()] {
+            r.tick(now);
+            let _ = r.next_wakeup(now);
+            let _ = r.session.events.command_at(now);
+        }
+    }
+    // And the agent still follows an ordinary event afterwards.
+    let mut r = registered(OptPolicy::default(), 1);
+    let long: Vec<(u64, f64)> = (0..3000).map(|_| (hundred_years, 5.0)).collect();
+    let out = r.handle(distribute(vec![event("E-long", 0, t0(), &long)]), t0());
+    assert_eq!(levels(&out.actions), vec![5.0]);
+    assert_eq!(
+        r.session.events.command_at(t0() + CD::days(365 * 50)).level,
+        5.0
+    );
+}
+
+/// A signed six-digit year (chrono's general parser takes one) is refused by
+/// the codec, so such an event never reaches the protocol core.
+#[test]
+fn six_digit_years_never_reach_the_core() {
+    let xml = distribute(vec![event("E1", 0, t0(), &[(60, 1.0)])]).to_xml();
+    let mut when = String::new();
+    time::write_timestamp(&t0(), &mut when);
+    assert!(xml.contains(&when));
+    for bad in ["+262142-06-01T00:00:00", "10000-01-01T00:00:00Z"] {
+        assert!(
+            Message::from_xml(&xml.replace(&when, bad)).is_err(),
+            "{bad}"
+        );
+    }
+}

@@ -2,7 +2,7 @@
 //! `/api/v1/openapi.json`, which needs no token).
 
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
-use adr_schema::Timestamp;
+use adr_schema::{Timestamp, TimestampExt};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -439,7 +439,9 @@ pub fn parse_start(s: &str, now: Timestamp) -> Result<Timestamp> {
     }
     if let Some(d) = s.strip_prefix('+') {
         let d: adr_schema::Duration = d.parse().map_err(VtnError::data)?;
-        return Ok(now + d.to_chrono());
+        return now
+            .checked_plus(d.to_chrono())
+            .ok_or_else(|| VtnError::data(format!("start {s:?} is after the year 9999")));
     }
     adr_schema::time::parse_timestamp(s).map_err(|e| VtnError::data(format!("start {s:?}: {e}")))
 }
@@ -448,7 +450,7 @@ fn sum_durations(iv: &[IntervalSpec]) -> Result<String> {
     let mut secs = 0i64;
     for i in iv {
         let d: adr_schema::Duration = i.duration.parse().map_err(VtnError::data)?;
-        secs += d.to_chrono().num_seconds();
+        secs = secs.saturating_add(d.to_chrono().num_seconds());
     }
     Ok(adr_schema::Duration::from_secs(secs.max(0) as u64).to_string())
 }

@@ -4,7 +4,8 @@
 use adr_schema::{
     CurrencyDescription, CurrencyItem, Duration, EiEvent, EiTarget, EventDescriptor, EventId,
     EventSignal, EventStatus, Interval, ItemBase, OadrEvent, PayloadBase, Properties,
-    ResponseRequired, SiScale, SignalName, SignalType, StreamPayload, Timestamp, Tolerance, VenId,
+    ResponseRequired, SiScale, SignalName, SignalType, StreamPayload, Timestamp, TimestampExt,
+    Tolerance, VenId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -195,7 +196,7 @@ impl EventSpec {
         if d.is_zero() {
             chrono::DateTime::<chrono::Utc>::MAX_UTC
         } else {
-            self.dtstart + d.to_chrono()
+            self.dtstart.saturating_plus(d.to_chrono())
         }
     }
 
@@ -226,7 +227,7 @@ impl EventSpec {
             .flatten()
             .filter(|d| !d.is_zero())
             .unwrap_or(near_window);
-        if now >= self.dtstart - near.to_chrono() {
+        if now >= self.dtstart.saturating_minus(near.to_chrono()) {
             EventStatus::Near
         } else {
             EventStatus::Far
@@ -261,7 +262,6 @@ impl StoredEvent {
         }
         let mut signals = Vec::with_capacity(s.signals.len());
         for (n, sig) in s.signals.iter().enumerate() {
-            let mut start = s.dtstart;
             let mut intervals = Vec::with_capacity(sig.intervals.len());
             for (i, iv) in sig.intervals.iter().enumerate() {
                 let d = parse_dur("interval duration", &iv.duration)?;
@@ -271,9 +271,7 @@ impl StoredEvent {
                     uid: Some(i.to_string()),
                     payloads: vec![StreamPayload::Signal(PayloadBase::Float(iv.value))],
                 });
-                start += d.to_chrono();
             }
-            let _ = start;
             let item_base = sig.currency.as_ref().map(|c| {
                 ItemBase::CurrencyPerKwh(CurrencyItem {
                     description: CurrencyDescription::CurrencyPerKwh,
@@ -341,10 +339,11 @@ pub fn current_value(sig: &SignalSpec, dtstart: Timestamp, now: Timestamp, cance
             .parse::<Duration>()
             .unwrap_or_default()
             .to_chrono();
-        if now < start + d {
+        let end = start.saturating_plus(d);
+        if now < end {
             return iv.value;
         }
-        start += d;
+        start = end;
     }
     0.0
 }

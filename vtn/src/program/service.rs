@@ -9,7 +9,7 @@ use adr_schema::{
     CreatedPartyRegistration, CreatedReport, DistributeEvent, EiResponse, Message, OptId,
     PayloadBase, Profile, ProfileName, RegisterReport, RegisteredReport, RegistrationId,
     ReportRequestId, RequestEvent, RequestId, RequestReregistration, Response, StreamPayload,
-    Timestamp, TransportName, UpdateReport, UpdatedReport, VenId,
+    Timestamp, TimestampExt, TransportName, UpdateReport, UpdatedReport, VenId,
 };
 use serde::Serialize;
 
@@ -693,12 +693,20 @@ fn create_opt(c: &mut Conn, ctx: &Ctx, m: &CreateOpt, fx: &mut Effects) -> Resul
         event_id = Some(id.to_string());
         modn = Some(q.modification_number as i32);
     }
-    let windows: Vec<[i64; 2]> = m
-        .vavailability
-        .iter()
-        .flatten()
-        .map(|p| [to_ms(p.dtstart), to_ms(p.dtstart + p.duration.to_chrono())])
-        .collect();
+    let mut windows: Vec<[i64; 2]> = Vec::new();
+    for p in m.vavailability.iter().flatten() {
+        let d = p.duration.to_chrono();
+        if d < chrono::Duration::zero() {
+            return Err(VtnError::data(
+                "an availability window cannot end before it starts",
+            ));
+        }
+        let end = p
+            .dtstart
+            .checked_plus(d)
+            .ok_or_else(|| VtnError::data("an availability window ends after the year 9999"))?;
+        windows.push([to_ms(p.dtstart), to_ms(end)]);
+    }
     if event_id.is_none() && windows.is_empty() {
         return Err(VtnError::data(
             "an opt needs a qualifiedEventID or a vavailability schedule",
@@ -752,9 +760,11 @@ pub fn participation(
     let (start, end) = (
         to_ms(ev.spec.dtstart),
         to_ms(
-            ev.spec
-                .end()
-                .min(ev.spec.dtstart + chrono::Duration::days(36500)),
+            ev.spec.end().min(
+                ev.spec
+                    .dtstart
+                    .saturating_plus(chrono::Duration::days(36500)),
+            ),
         ),
     );
     let mut out = Vec::new();

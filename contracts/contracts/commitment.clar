@@ -4,6 +4,9 @@
 ;; reward tokens (at least the event's min-stake). The stake is transferred to
 ;; the reward-distributor (the escrow). At most 200 participants per event.
 ;;
+;; Checks, in this order: u400, u401, u402, u403, u404, u405, u406, u407, then
+;; the stake transfer (reward-token's code, e.g. u205).
+;;
 ;; The acting principal is `contract-caller`.
 ;; Error codes: u400-u499.
 
@@ -25,20 +28,20 @@
 
 (define-public (commit (event-id uint) (reduction-pct uint) (stake uint))
   (let ((user contract-caller)
-        (profile (unwrap! (contract-call? .user-registry get-user user) ERR-NOT-REGISTERED))
-        (record (unwrap! (contract-call? .event-manager get-event event-id) ERR-EVENT-NOT-FOUND)))
+        (profile (unwrap! (contract-call? .user-registry get-user user) ERR-NOT-REGISTERED)))
     (asserts! (> (get device-count profile) u0) ERR-NO-DEVICE)
-    (asserts! (is-eq (get status record) "created") ERR-EVENT-NOT-OPEN)
-    (asserts! (is-none (map-get? commitments {event-id: event-id, user: user})) ERR-ALREADY-COMMITTED)
-    (asserts! (and (> reduction-pct u0) (<= reduction-pct u100)) ERR-INVALID-REDUCTION)
-    (asserts! (>= stake (get min-stake record)) ERR-STAKE-TOO-LOW)
-    (map-set participants event-id
-      (unwrap! (as-max-len? (append (get-event-participants event-id) user) u200) ERR-EVENT-FULL))
-    (try! (contract-call? .reward-token transfer stake user .reward-distributor none))
-    (map-set commitments {event-id: event-id, user: user}
-      {reduction-pct: reduction-pct, stake: stake, committed-at: stacks-block-height})
-    (print {event: "dr-commitment", event-id: event-id, user: user, reduction-pct: reduction-pct, stake: stake})
-    (ok true)))
+    (let ((record (unwrap! (contract-call? .event-manager get-event event-id) ERR-EVENT-NOT-FOUND)))
+      (asserts! (is-eq (get status record) "created") ERR-EVENT-NOT-OPEN)
+      (asserts! (is-none (map-get? commitments {event-id: event-id, user: user})) ERR-ALREADY-COMMITTED)
+      (asserts! (and (> reduction-pct u0) (<= reduction-pct u100)) ERR-INVALID-REDUCTION)
+      (asserts! (>= stake (get min-stake record)) ERR-STAKE-TOO-LOW)
+      (map-set participants event-id
+        (unwrap! (as-max-len? (append (get-event-participants event-id) user) u200) ERR-EVENT-FULL))
+      (try! (contract-call? .reward-token transfer stake user .reward-distributor none))
+      (map-set commitments {event-id: event-id, user: user}
+        {reduction-pct: reduction-pct, stake: stake, committed-at: stacks-block-height})
+      (print {event: "dr-commitment", event-id: event-id, user: user, reduction-pct: reduction-pct, stake: stake})
+      (ok true))))
 
 ;; ---------------------------------------------------------------------------
 ;; Read-only

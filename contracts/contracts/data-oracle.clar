@@ -6,8 +6,16 @@
 ;; transaction, all or nothing: the first refused entry aborts the batch with
 ;; that entry's error code.
 ;;
+;; baseline-wh and actual-wh are bounded by MAX-WH (10^15 Wh, a petawatt-hour:
+;; far above any participant's energy over a one-day event) so that no
+;; verification or settlement arithmetic on them can overflow.
+;;
+;; Checks per entry, in this order: u502, u503, u504, u505, u506, u507, u509.
+;;
 ;; The acting principal is `contract-caller`.
 ;; Error codes: u500-u599.
+
+(define-constant MAX-WH u1000000000000000) ;; 10^15 Wh
 
 (define-constant ERR-OWNER-ONLY (err u500))          ;; caller is not the contract owner
 (define-constant ERR-NOT-ORACLE (err u501))          ;; caller is not an authorised oracle
@@ -18,6 +26,7 @@
 (define-constant ERR-INVALID-BASELINE (err u506))    ;; baseline-wh is zero
 (define-constant ERR-INVALID-DATA-HASH (err u507))   ;; data-hash is not 32 bytes
 (define-constant ERR-EMPTY-BATCH (err u508))         ;; submit-readings-batch: empty list
+(define-constant ERR-READING-TOO-LARGE (err u509))   ;; baseline-wh or actual-wh above MAX-WH
 
 (define-data-var contract-owner principal tx-sender)
 (define-map oracles principal bool)
@@ -58,6 +67,7 @@
     (asserts! (is-none (map-get? readings {event-id: event-id, user: user})) ERR-ALREADY-SUBMITTED)
     (asserts! (> (get baseline-wh entry) u0) ERR-INVALID-BASELINE)
     (asserts! (is-eq (len (get data-hash entry)) u32) ERR-INVALID-DATA-HASH)
+    (asserts! (and (<= (get baseline-wh entry) MAX-WH) (<= (get actual-wh entry) MAX-WH)) ERR-READING-TOO-LARGE)
     (map-set readings {event-id: event-id, user: user}
       {baseline-wh: (get baseline-wh entry), actual-wh: (get actual-wh entry),
        data-hash: (get data-hash entry), oracle: oracle, submitted-at: stacks-block-height})
@@ -101,3 +111,5 @@
   (default-to false (map-get? oracles who)))
 
 (define-read-only (get-contract-owner) (var-get contract-owner))
+
+(define-read-only (get-max-wh) MAX-WH)

@@ -1,7 +1,7 @@
 ;; reward-distributor
 ;; Escrow of every reward pool and stake, and their settlement.
 ;;
-;; - claim: a compliant participant, once the event is finalised (every
+;; - claim (claim-for: anyone, on the participant's behalf): a compliant participant, once the event is finalised (every
 ;;   participant verified), gets back the stake plus
 ;;     reward = reward-pool * reduction-wh / total-compliant-reduction-wh (floor)
 ;;   and, when the event's reward-multiplier is above 100, a bonus of
@@ -18,10 +18,27 @@
 ;; Every stake is settled exactly once (claimed, slashed or refunded); the sum
 ;; paid out of a pool never exceeds it.
 ;;
+;; Arithmetic: shares, bonuses and penalties are computed with `mul-div`, which
+;; never forms an intermediate product above its operands' range; the pool is
+;; bounded by event-manager (10^24) and readings by data-oracle (10^15 Wh), so
+;; no settlement can abort on an overflow and lock its stake.
+;;
+;; Ways out of the escrow: every stake of an ended event is settled by claim
+;; (the participant), claim-for or slash (anyone); of a cancelled event by
+;; refund-stake (anyone); the pool by reclaim-pool (its operator). An event
+;; whose operator went away is ended or cancelled by anyone after its grace
+;; (event-manager), and verified by anyone after VERIFICATION-WINDOW
+;; (verification-engine), so every one of these paths stays open.
+;;
+;; Check order: claim/claim-for u700, u701, u706, u702, u704, u703;
+;; slash u700, u701, u706, u702, u705; refund-stake u700, u701, u706, u708;
+;; reclaim-pool u700, u709, u710, u712, u711.
+;;
 ;; The acting principal is `contract-caller`.
 ;; Error codes: u700-u799.
 
 (define-constant TREASURY .governance-dao)
+(define-constant MAX-UINT u340282366920938463463374607431768211455)
 
 (define-constant ERR-EVENT-NOT-FOUND (err u700))     ;; no event with that id
 (define-constant ERR-NOT-COMMITTED (err u701))       ;; user has no commitment to the event
@@ -47,41 +64,50 @@
 ;; ---------------------------------------------------------------------------
 
 (define-public (claim (event-id uint))
-  (let ((user contract-caller)
-        (record (unwrap! (contract-call? .event-manager get-event event-id) ERR-EVENT-NOT-FOUND))
+  (claim-as event-id contract-caller))
+
+;; Anyone may settle a compliant participant's claim on its behalf: the stake
+;; and reward go to the participant, never to the caller. This is the way out
+;; for a pool whose operator waits on a participant who never claims.
+(define-public (claim-for (event-id uint) (user principal))
+  (claim-as event-id user))
+
+;; Checks, in this order: u700, u701, u706, u702, u704, u703.
+(define-private (claim-as (event-id uint) (user principal))
+  (let ((record (unwrap! (contract-call? .event-manager get-event event-id) ERR-EVENT-NOT-FOUND))
         (pledge (unwrap! (contract-call? .commitment get-commitment event-id user) ERR-NOT-COMMITTED)))
     (asserts! (is-none (get-settlement event-id user)) ERR-ALREADY-SETTLED)
     (let ((result (unwrap! (contract-call? .verification-engine get-verification event-id user) ERR-NOT-VERIFIED)))
-      (asserts! (get compliant result) ERR-NOT-COMPLIANT)
-      (asserts! (contract-call? .verification-engine is-event-finalized event-id) ERR-NOT-FINALIZED)
-      (let ((summary (contract-call? .verification-engine get-event-summary event-id))
-            (ledger (get-ledger event-id))
-            (pool (get reward-pool record))
-            (multiplier (get reward-multiplier record))
-            (reward (/ (* pool (get reduction-wh result)) (get total-compliant-reduction-wh summary)))
-            (bonus (if (> multiplier u100) (/ (* reward (- multiplier u100)) u100) u0))
-            (stake (get stake pledge)))
-        (asserts! (<= (+ (get paid-out ledger) reward) pool) ERR-POOL-EXHAUSTED)
-        (try! (pay user (+ stake reward)))
-        (and (> bonus u0) (try! (as-contract (contract-call? .reward-token mint bonus user))))
+    (asserts! (get compliant result) ERR-NOT-COMPLIANT)
+    (asserts! (contract-call? .verification-engine is-event-finalized event-id) ERR-NOT-FINALIZED)
+    (let ((summary (contract-call? .verification-engine get-event-summary event-id))
+          (ledger (get-ledger event-id))
+          (pool (get reward-pool record))
+          (multiplier (get reward-multiplier record))
+          (reward (mul-div pool (get reduction-wh result) (get total-compliant-reduction-wh summary)))
+          (bonus (if (> multiplier u100) (mul-div reward (- multiplier u100) u100) u0))
+          (stake (get stake pledge)))
+      (asserts! (<= reward (- pool (get paid-out ledger))) ERR-POOL-EXHAUSTED)
+      (try! (pay user (+ stake reward)))
+      (let ((bonus-paid (mint-bonus user bonus)))
         (map-set ledgers event-id
           (merge ledger {paid-out: (+ (get paid-out ledger) reward), settled-count: (+ (get settled-count ledger) u1)}))
-        (settle event-id user "dr-reward-claimed" "claimed" stake stake reward bonus u0)))))
+        (settle event-id user "dr-reward-claimed" "claimed" stake stake reward bonus-paid u0))))))
 
 (define-public (slash (event-id uint) (user principal))
   (let ((record (unwrap! (contract-call? .event-manager get-event event-id) ERR-EVENT-NOT-FOUND))
         (pledge (unwrap! (contract-call? .commitment get-commitment event-id user) ERR-NOT-COMMITTED)))
     (asserts! (is-none (get-settlement event-id user)) ERR-ALREADY-SETTLED)
     (let ((result (unwrap! (contract-call? .verification-engine get-verification event-id user) ERR-NOT-VERIFIED)))
-      (asserts! (not (get compliant result)) ERR-COMPLIANT)
-      (let ((stake (get stake pledge))
-            (penalty (/ (* stake (get penalty-rate record)) u100))
-            (returned (- stake penalty))
-            (ledger (get-ledger event-id)))
-        (and (> returned u0) (try! (pay user returned)))
-        (and (> penalty u0) (try! (pay TREASURY penalty)))
-        (map-set ledgers event-id (merge ledger {settled-count: (+ (get settled-count ledger) u1)}))
-        (settle event-id user "dr-stake-slashed" "slashed" stake returned u0 u0 penalty)))))
+    (asserts! (not (get compliant result)) ERR-COMPLIANT)
+    (let ((stake (get stake pledge))
+          (penalty (mul-div stake (get penalty-rate record) u100))
+          (returned (- stake penalty))
+          (ledger (get-ledger event-id)))
+      (and (> returned u0) (try! (pay user returned)))
+      (and (> penalty u0) (try! (pay TREASURY penalty)))
+      (map-set ledgers event-id (merge ledger {settled-count: (+ (get settled-count ledger) u1)}))
+      (settle event-id user "dr-stake-slashed" "slashed" stake returned u0 u0 penalty)))))
 
 (define-public (refund-stake (event-id uint) (user principal))
   (let ((record (unwrap! (contract-call? .event-manager get-event event-id) ERR-EVENT-NOT-FOUND))
@@ -110,6 +136,25 @@
       (map-set ledgers event-id (merge ledger {paid-out: (+ (get paid-out ledger) amount), reclaimed: true}))
       (print {event: "dr-pool-reclaimed", event-id: event-id, operator: operator, amount: amount})
       (ok amount))))
+
+;; floor(a * b / c) without forming a * b: with b <= c (a share of c) or
+;; c = 100 (a percentage) the terms stay below a and c * b. u0 when c is zero.
+(define-private (mul-div (a uint) (b uint) (c uint))
+  (if (is-eq c u0)
+      u0
+      (+ (* (/ a c) b) (/ (* (mod a c) b) c))))
+
+;; Mints the reward-multiplier bonus if it can be minted: a bonus that would
+;; take the supply past 2^128 - 1, or a mint that reward-token refuses (the
+;; owner revoked the distributor's minter right), pays no bonus (u0) instead of
+;; aborting the claim, so that the stake and the reward are never locked.
+(define-private (mint-bonus (user principal) (bonus uint))
+  (if (and (> bonus u0)
+           (<= bonus (- MAX-UINT (unwrap-panic (contract-call? .reward-token get-total-supply)))))
+      (match (as-contract (contract-call? .reward-token mint bonus user))
+        minted bonus
+        refused u0)
+      u0))
 
 ;; Transfer from the escrow (this contract).
 (define-private (pay (recipient principal) (amount uint))

@@ -17,6 +17,8 @@
 ;; reduction-wh that reward-distributor divides the pool by. An event is
 ;; finalised when every committed participant is verified.
 ;;
+;; Checks, in this order: u600, u601, u602, u603, u604.
+;;
 ;; Error codes: u600-u699.
 
 (define-constant VERIFICATION-WINDOW u144) ;; stacks blocks after end-event
@@ -45,33 +47,35 @@
   {verified-count: uint, compliant-count: uint, total-compliant-reduction-wh: uint})
 
 (define-public (verify-participant (event-id uint) (user principal))
-  (let ((record (unwrap! (contract-call? .event-manager get-event event-id) ERR-EVENT-NOT-FOUND))
-        (pledge (unwrap! (contract-call? .commitment get-commitment event-id user) ERR-NOT-COMMITTED))
-        (reading (contract-call? .data-oracle get-reading event-id user)))
+  (let ((record (unwrap! (contract-call? .event-manager get-event event-id) ERR-EVENT-NOT-FOUND)))
     (asserts! (is-eq (get status record) "ended") ERR-EVENT-NOT-ENDED)
-    (asserts! (is-none (map-get? verifications {event-id: event-id, user: user})) ERR-ALREADY-VERIFIED)
-    (asserts! (or (is-some reading) (>= stacks-block-height (+ (get ended-at record) VERIFICATION-WINDOW)))
-              ERR-NO-READING)
-    (let ((baseline-wh (default-to u0 (get baseline-wh reading)))
-          (actual-wh (default-to u0 (get actual-wh reading)))
-          (reduction-wh (if (> baseline-wh actual-wh) (- baseline-wh actual-wh) u0))
-          (achieved-pct (if (> baseline-wh u0) (/ (* reduction-wh u100) baseline-wh) u0))
-          (committed-pct (get reduction-pct pledge))
-          (threshold (get verification-threshold record))
-          (compliant (>= (* achieved-pct u100) (* committed-pct threshold)))
-          (score (min-uint u100 (/ (* achieved-pct u100) committed-pct)))
-          (summary (get-event-summary event-id))
-          (result {has-reading: (is-some reading), baseline-wh: baseline-wh, actual-wh: actual-wh,
-                   reduction-wh: reduction-wh, achieved-pct: achieved-pct, committed-pct: committed-pct,
-                   verification-threshold: threshold, compliant: compliant, score: score,
-                   verified-at: stacks-block-height}))
-      (map-set verifications {event-id: event-id, user: user} result)
-      (map-set event-summaries event-id
-        {verified-count: (+ (get verified-count summary) u1),
-         compliant-count: (+ (get compliant-count summary) (if compliant u1 u0)),
-         total-compliant-reduction-wh: (+ (get total-compliant-reduction-wh summary) (if compliant reduction-wh u0))})
-      (print (merge {event: "dr-verification", event-id: event-id, user: user} result))
-      (ok compliant))))
+    (let ((pledge (unwrap! (contract-call? .commitment get-commitment event-id user) ERR-NOT-COMMITTED))
+          (reading (contract-call? .data-oracle get-reading event-id user)))
+      (asserts! (or (is-some reading) (>= stacks-block-height (+ (get ended-at record) VERIFICATION-WINDOW)))
+                ERR-NO-READING)
+      (asserts! (is-none (map-get? verifications {event-id: event-id, user: user})) ERR-ALREADY-VERIFIED)
+      ;; data-oracle bounds baseline-wh and actual-wh by 10^15, so reduction-wh * 100
+      ;; and the per-event sum of at most 200 reductions stay far below 2^128.
+      (let ((baseline-wh (default-to u0 (get baseline-wh reading)))
+            (actual-wh (default-to u0 (get actual-wh reading)))
+            (reduction-wh (if (> baseline-wh actual-wh) (- baseline-wh actual-wh) u0))
+            (achieved-pct (if (> baseline-wh u0) (/ (* reduction-wh u100) baseline-wh) u0))
+            (committed-pct (get reduction-pct pledge))
+            (threshold (get verification-threshold record))
+            (compliant (>= (* achieved-pct u100) (* committed-pct threshold)))
+            (score (min-uint u100 (/ (* achieved-pct u100) committed-pct)))
+            (summary (get-event-summary event-id))
+            (result {has-reading: (is-some reading), baseline-wh: baseline-wh, actual-wh: actual-wh,
+                     reduction-wh: reduction-wh, achieved-pct: achieved-pct, committed-pct: committed-pct,
+                     verification-threshold: threshold, compliant: compliant, score: score,
+                     verified-at: stacks-block-height}))
+        (map-set verifications {event-id: event-id, user: user} result)
+        (map-set event-summaries event-id
+          {verified-count: (+ (get verified-count summary) u1),
+           compliant-count: (+ (get compliant-count summary) (if compliant u1 u0)),
+           total-compliant-reduction-wh: (+ (get total-compliant-reduction-wh summary) (if compliant reduction-wh u0))})
+        (print (merge {event: "dr-verification", event-id: event-id, user: user} result))
+        (ok compliant)))))
 
 (define-private (min-uint (a uint) (b uint)) (if (< a b) a b))
 

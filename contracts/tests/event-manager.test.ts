@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeEach } from "vitest";
 import { Cl } from "@stacks/transactions";
 import {
-  ALICE, DEPLOYER, DISTRIBUTOR, DRT, EVENT_START, MALLORY, OPERATOR,
+  ALICE, DEPLOYER, DISTRIBUTOR, DRT, EVENT_START, FUTURE_START, MALLORY, MAX_REWARD_POOL, OPERATOR,
   balance, bootstrap, call, createEvent, eventArgs, eventRecord, expectErr, expectOk, expectPrint, ro,
 } from "./helpers";
 
@@ -82,9 +82,10 @@ describe("event-manager", () => {
     expect(ro("event-manager", "is-operator", [Cl.principal(MALLORY)])).toBeBool(false);
   });
 
-  it("lets only the event's own operator start, end or cancel it", () => {
+  it("lets only the event's own operator start, end or cancel it (before its grace)", () => {
     expectOk(call("event-manager", "add-operator", [Cl.principal(ALICE)], DEPLOYER));
-    const id = createEvent();
+    const id = createEvent({ start: FUTURE_START });
+    expect(ro("event-manager", "is-past-grace", [Cl.uint(id)])).toBeBool(false);
     for (const fn of ["start-event", "cancel-event"]) {
       expectErr(lifecycle(fn, id, ALICE), "event-manager", "ERR-NOT-EVENT-OPERATOR");
       expectErr(lifecycle(fn, id, MALLORY), "event-manager", "ERR-NOT-EVENT-OPERATOR");
@@ -107,6 +108,7 @@ describe("event-manager", () => {
     expectErr(create(OPERATOR, { level: 4n }), "event-manager", "ERR-INVALID-SIGNAL-LEVEL");
     expectOk(create(OPERATOR, { level: 1n }), Cl.uint(2));
     expectErr(create(OPERATOR, { pool: 0n }), "event-manager", "ERR-INVALID-REWARD-POOL");
+    expectErr(create(OPERATOR, { pool: MAX_REWARD_POOL + 1n }), "event-manager", "ERR-INVALID-REWARD-POOL");
     // funding errors come from reward-token
     expectErr(create(OPERATOR, { pool: 10_000n * DRT }), "reward-token", "ERR-INSUFFICIENT-BALANCE");
     expect(ro("event-manager", "get-last-event-id", [])).toBeUint(2);

@@ -192,6 +192,19 @@ export function registerWithDevice(user: string, venName = `ven-${user.slice(-6)
 
 export type EventArgs = { start?: bigint; duration?: bigint; targetKw?: bigint; level?: bigint; pool?: bigint };
 export const EVENT_START = 1_767_261_600n; // 2026-01-01T10:00:00Z
+// The simnet's block time starts at the wall clock and grows 600 s a block, so
+// EVENT_START events are long past their grace (anyone may end or cancel them);
+// FUTURE_START events are not, for the tests of the operator-only window.
+export const FUTURE_START = 2_051_172_000n; // 2035-01-01T10:00:00Z
+export const GRACE_PERIOD = 86_400n; // event-manager GRACE-PERIOD, seconds
+export const MAX_REWARD_POOL = 10n ** 24n; // event-manager MAX-REWARD-POOL
+export const MAX_WH = 10n ** 15n; // data-oracle MAX-WH
+export const VERIFICATION_WINDOW = 144; // verification-engine, blocks
+
+/** event-manager's chain time (Unix seconds). */
+export function chainTime(): bigint {
+  return BigInt((simnet.callReadOnlyFn("event-manager", "get-chain-time", [], DEPLOYER).result as any).value);
+}
 
 export function eventArgs(a: EventArgs = {}): ClarityValue[] {
   return [

@@ -69,6 +69,19 @@ impl VtnError {
         }
     }
 
+    /// The `responseDescription` a peer reads. Storage failures are the
+    /// VTN's own business: logged with their detail here, answered with a
+    /// fixed phrase (a VEN has no use for a SQL error, and it may leak).
+    pub fn peer_text(&self) -> String {
+        match self {
+            VtnError::Store(detail) => {
+                tracing::error!(error = %detail, "storage error answered as 469");
+                "internal error at the VTN; try again later".into()
+            }
+            other => other.to_string(),
+        }
+    }
+
     pub fn data(msg: impl Into<String>) -> Self {
         VtnError::InvalidData(msg.into())
     }
@@ -99,3 +112,17 @@ impl From<actix_web::error::BlockingError> for VtnError {
 }
 
 pub type Result<T, E = VtnError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::VtnError;
+
+    #[test]
+    fn storage_detail_never_reaches_a_peer() {
+        let e = VtnError::Store("UNIQUE constraint failed: vens.ven_name".into());
+        assert_eq!(e.response_code().0, 469);
+        assert!(!e.peer_text().contains("vens"));
+        let e = VtnError::data("oadrVenName is longer than 256 bytes");
+        assert_eq!(e.peer_text(), "oadrVenName is longer than 256 bytes");
+    }
+}

@@ -132,7 +132,7 @@ fn profiles() -> Vec<Profile> {
 /// carrying the code (an oadrResponse only where nothing more specific exists).
 pub fn error_reply(settings: &Settings, m: Option<&Message>, e: &VtnError) -> Message {
     let (req, ven) = m.map(request_meta).unwrap_or_else(|| (rid(""), None));
-    let resp = EiResponse::error(e.response_code(), e.to_string(), req);
+    let resp = EiResponse::error(e.response_code(), e.peer_text(), req);
     use Message as M;
     match m {
         Some(M::QueryRegistration(_)) | Some(M::CreatePartyRegistration(_)) => {

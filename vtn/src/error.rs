@@ -36,6 +36,9 @@ pub enum VtnError {
     /// XML signature missing (when required), invalid, replayed or outside the window.
     #[error("XML signature refused: {0}")]
     Signature(String),
+    /// A decision of the core refused the message or action.
+    #[error(transparent)]
+    Core(#[from] vtn_core::Error),
 }
 
 impl VtnError {
@@ -54,6 +57,7 @@ impl VtnError {
             VtnError::NotAllowed(_) => ResponseCode::NOT_ALLOWED,
             VtnError::ReportNotSupported(_) => ResponseCode::REPORT_NOT_SUPPORTED,
             VtnError::Store(_) => ResponseCode::DEPLOYMENT_ERROR,
+            VtnError::Core(e) => e.response_code(),
         }
     }
 
@@ -65,6 +69,15 @@ impl VtnError {
             VtnError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             VtnError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             VtnError::OutOfSequence(_) | VtnError::NotAllowed(_) => StatusCode::CONFLICT,
+            VtnError::Core(e) => {
+                use vtn_core::Error as E;
+                match e {
+                    E::NotFound(_) => StatusCode::NOT_FOUND,
+                    E::OutOfSequence(_) | E::NotAllowed(_) => StatusCode::CONFLICT,
+                    E::Corrupt { .. } | E::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                    _ => StatusCode::BAD_REQUEST,
+                }
+            }
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -78,6 +91,7 @@ impl VtnError {
                 tracing::error!(error = %detail, "storage error answered as 469");
                 "internal error at the VTN; try again later".into()
             }
+            VtnError::Core(e) => e.peer_text(),
             other => other.to_string(),
         }
     }

@@ -1,5 +1,5 @@
 //! Timed work on tokio-cron-scheduler. The work itself is
-//! [`crate::program::service::tick`] (pure, clock injected), so tests call
+//! [`vtn_core::tick::tick`] (a decision, clock injected), so tests call
 //! [`run_tick`] after moving a `ManualClock` instead of waiting.
 
 use std::collections::HashMap;
@@ -7,17 +7,19 @@ use std::time::Duration;
 
 use tokio_cron_scheduler::{Job, JobScheduler};
 
+use crate::core;
 use crate::error::{Result, VtnError};
-use crate::program::service::{self, Effects, TickReport};
 use crate::state::AppState;
 use crate::store;
+use crate::store::Effects;
+use vtn_core::tick::TickReport;
 
 /// Event status transitions, report request deadlines, queue expiry.
 pub async fn run_tick(st: &AppState) -> Result<TickReport> {
     let (rep, fx) = st
-        .db(|c, ctx| {
+        .db(|c, env| {
             let mut fx = Effects::default();
-            let rep = service::tick(c, ctx, &mut fx)?;
+            let rep = core::decide(c, env, None, &mut fx, vtn_core::tick::tick)?;
             Ok((rep, fx))
         })
         .await?;

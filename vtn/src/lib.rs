@@ -1,7 +1,7 @@
 //! OpenADR 2.0b Virtual Top Node.
 //!
-//! - [`program`]: the VTN's protocol logic as plain functions (parsed message
-//!   plus `now` in, answer and storage changes out), no sockets.
+//! - [`vtn_core`] (its own crate): the VTN's decisions, free of IO by
+//!   construction; [`core`] joins them to the store, one transaction each.
 //! - [`store`]: diesel/SQLite storage as plain functions over a connection.
 //! - [`http`]: the five OpenADR services and the JSON admin API on actix-web.
 //! - [`jobs`]: timed work (event status transitions, report deadlines, clean-up).
@@ -14,10 +14,10 @@ pub mod bridge;
 pub mod client;
 pub mod clock;
 pub mod config;
+pub mod core;
 pub mod error;
 pub mod http;
 pub mod jobs;
-pub mod program;
 pub mod push;
 pub mod push_openssl;
 pub mod push_tls;

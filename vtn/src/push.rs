@@ -17,10 +17,10 @@ use anyhow::Context;
 use bytes::Bytes;
 use tokio::sync::{mpsc, Semaphore};
 
+use crate::core;
 use crate::http::oadr::dispatch;
-use crate::program::service::{self, Effects};
 use crate::state::AppState;
-use crate::store;
+use crate::store::Effects;
 
 /// How many VENs are delivered to at once.
 pub const MAX_CONCURRENT_VENS: usize = 32;
@@ -188,41 +188,48 @@ impl Clients {
     }
 }
 
+/// Deliver a VEN's queue, oldest first, through the one delivery path
+/// ([`vtn_core::delivery`]): written in one transaction, POSTed, then marked
+/// delivered in a second one, which removes the message only if it was not
+/// changed meanwhile (a distribute asked for again during the POST is sent
+/// once more, with the change).
 async fn drain(st: &AppState, clients: &Mutex<Clients>, ven: &str) -> anyhow::Result<()> {
     for _ in 0..100 {
         let v = ven.to_string();
-        // Peek the next message (render a distribute now), without removing it.
         let next = st
-            .db(move |c, ctx| {
-                let Some(row) = store::find_ven(c, &v)? else {
-                    return Ok(None);
-                };
-                let Some(addr) = row.push_address().filter(|_| row.registration_id.is_some())
-                else {
-                    return Ok(None);
-                };
-                let Some(p) = store::first_pending(c, &v)? else {
-                    return Ok(None);
-                };
-                let body = if p.kind == service::KIND_DISTRIBUTE {
-                    Message::DistributeEvent(service::distribute_for(
-                        c,
-                        ctx,
-                        &row.profile(),
-                        None,
-                        None,
-                    )?)
-                    .to_xml()
-                } else {
-                    p.body.clone()
-                };
-                Ok(Some((addr, p, body, row.cert_fingerprint.clone())))
+            .db(move |c, env| {
+                let mut fx = Effects::default();
+                let d = core::decide(c, env, None, &mut fx, |view, ctx| {
+                    let Some(row) = view.ven(&v)? else {
+                        return Ok(vtn_core::Decision {
+                            reply: None,
+                            ops: vec![],
+                        });
+                    };
+                    let Some(addr) = row
+                        .push_address()
+                        .filter(|_| row.is_registered())
+                        .map(str::to_string)
+                    else {
+                        return Ok(vtn_core::Decision {
+                            reply: None,
+                            ops: vec![],
+                        });
+                    };
+                    let d = vtn_core::delivery::next(view, ctx, &row)?;
+                    Ok(vtn_core::Decision {
+                        reply: d.map(|d| (addr, d, row.cert_fingerprint.clone())),
+                        ops: vec![],
+                    })
+                })?;
+                Ok(d)
             })
             .await?;
-        let Some((addr, p, body, bound)) = next else {
+        let Some((addr, delivery, bound)) = next else {
             return Ok(());
         };
         // Signatures on: push deliveries are signed like pull answers in `required` mode.
+        let body = delivery.body.clone();
         let body = match st
             .sig
             .clone()
@@ -234,7 +241,7 @@ async fn drain(st: &AppState, clients: &Mutex<Clients>, ven: &str) -> anyhow::Re
             }
             None => body,
         };
-        let svc = service::service_for_kind(&p.kind);
+        let svc = delivery.service;
         let url = format!("{}/{}", addr.trim_end_matches('/'), svc.as_str());
         let client = lock(clients).for_ven(st, &addr, bound.as_deref())?;
         let (status, answer, peer) = client.post(&url, body).await?;
@@ -250,24 +257,15 @@ async fn drain(st: &AppState, clients: &Mutex<Clients>, ven: &str) -> anyhow::Re
                 anyhow::bail!("{url}: the server certificate is not the one bound to VEN {ven}");
             }
         }
-        let id = p.id;
-        let kind = p.kind.clone();
-        let v = ven.to_string();
         let fx = st
-            .db(move |c, ctx| {
+            .db(move |c, env| {
                 let mut fx = Effects::default();
-                if store::delete_pending(c, id)? > 0 {
-                    fx.pending.push((v.clone(), -1));
-                }
-                if kind == service::KIND_CANCEL_REGISTRATION {
-                    // Same rule as pull: delivered means the registration has ended.
-                    if let Some(mut row) = store::find_ven(c, &v)? {
-                        row.registration_id = None;
-                        store::update_ven(c, &row)?;
-                        fx.upserts.push((v.clone(), None, None));
-                    }
-                }
-                let _ = ctx;
+                core::decide(c, env, None, &mut fx, |view, ctx| {
+                    Ok(vtn_core::Decision {
+                        reply: (),
+                        ops: vtn_core::delivery::delivered(view, ctx, &delivery)?,
+                    })
+                })?;
                 Ok(fx)
             })
             .await?;

@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use crate::clock::{to_ms, Clock};
 use crate::config::Settings;
+use crate::core::Env;
 use crate::error::Result;
-use crate::program::service::{Ctx, Effects};
 use crate::registry::Registry;
-use crate::store::{self, Conn, Pool};
+use crate::store::{self, Conn, Effects, Pool};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -68,9 +68,21 @@ impl AppState {
         let registry = Arc::new(Registry::default());
         {
             let mut c = pool.get()?;
-            for v in store::list_vens(&mut c)? {
-                registry.upsert(&v.ven_id, v.registration_id.clone(), v.push_address());
-                registry.set_fingerprint(&v.ven_id, v.cert_fingerprint.as_deref());
+            for row in store::list_vens(&mut c)? {
+                // One corrupt row must not keep the VTN from serving the others.
+                let v = match row.to_ven() {
+                    Ok(v) => v,
+                    Err(e) => {
+                        tracing::error!(error = %e, "VEN not loaded");
+                        continue;
+                    }
+                };
+                registry.upsert(
+                    v.ven_id.as_str(),
+                    v.registration_id.as_ref().map(|r| r.to_string()),
+                    v.push_address().map(str::to_string),
+                );
+                registry.set_fingerprint(v.ven_id.as_str(), v.cert_fingerprint.as_deref());
             }
             for (v, n) in store::pending_counts(&mut c)? {
                 registry.set_pending(&v, n as i32);
@@ -103,21 +115,20 @@ impl AppState {
         s
     }
 
-    /// Run storage work on the blocking pool with a connection and a context at `now`.
+    /// Run storage work on the blocking pool with a connection, the settings and `now`.
     pub async fn db<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Conn, &Ctx) -> Result<T> + Send + 'static,
+        F: FnOnce(&mut Conn, &Env) -> Result<T> + Send + 'static,
     {
         let st = self.clone();
         actix_web::web::block(move || {
             let mut c = st.pool.get()?;
-            let ctx = Ctx {
+            let env = Env {
                 settings: &st.settings,
                 now: st.clock.now(),
-                peer_fingerprint: None,
             };
-            f(&mut c, &ctx)
+            f(&mut c, &env)
         })
         .await?
     }
@@ -127,12 +138,12 @@ impl AppState {
     pub async fn act<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Conn, &Ctx, &mut Effects) -> Result<T> + Send + 'static,
+        F: FnOnce(&mut Conn, &Env, &mut Effects) -> Result<T> + Send + 'static,
     {
         let (out, fx) = self
-            .db(move |c, ctx| {
+            .db(move |c, env| {
                 let mut fx = Effects::default();
-                let out = f(c, ctx, &mut fx)?;
+                let out = f(c, env, &mut fx)?;
                 Ok((out, fx))
             })
             .await?;
@@ -142,21 +153,24 @@ impl AppState {
 
     /// Mirror committed changes in the registry and wake the push worker.
     pub fn apply(&self, fx: Effects) {
-        for (v, reg, push) in fx.upserts {
-            self.registry.upsert(&v, reg, push);
-        }
-        for (v, f) in fx.fingerprints {
-            self.registry.set_fingerprint(&v, f.as_deref());
+        for v in fx.vens {
+            self.registry
+                .upsert(v.ven_id.as_str(), v.registration_id, v.push_address);
+            self.registry
+                .set_fingerprint(v.ven_id.as_str(), v.fingerprint.as_deref());
         }
         for (v, d) in fx.pending {
-            self.registry.add_pending(&v, d);
+            self.registry.add_pending(v.as_str(), d);
         }
-        if let Some(v) = fx.contact {
-            self.registry.touch(&v, to_ms(self.clock.now()));
+        if !fx.contact.is_empty() {
+            let now = to_ms(self.clock.now());
+            for v in fx.contact {
+                self.registry.touch(v.as_str(), now);
+            }
         }
         if let Some(tx) = &self.push {
             for v in fx.push {
-                let _ = tx.send(v);
+                let _ = tx.send(v.to_string());
             }
         }
     }

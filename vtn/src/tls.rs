@@ -10,7 +10,7 @@
 //! Both require a client certificate that chains to the configured CA bundle; an
 //! expired, unknown-CA or missing certificate fails the handshake. The leaf's
 //! OpenADR fingerprint is put in the connection's data ([`on_connect`]) and every
-//! OpenADR request is checked against the venID it claims (see `program::service`).
+//! OpenADR request is checked against the venID it claims (see `vtn_core::service`).
 
 use std::any::Any;
 use std::path::{Path, PathBuf};

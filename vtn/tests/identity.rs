@@ -1,5 +1,5 @@
 //! Issue 7: the client certificate is the VEN's identity. The TLS layer puts the
-//! peer's fingerprint in `Ctx::peer_fingerprint`; here we drive the service layer
+//! peer's fingerprint in `vtn_core::Ctx::peer_fingerprint`; here we drive the decisions
 //! with chosen fingerprints (the socket-level tests are tests/tls_matrix and
 //! tests/vtn_openleadr_tls).
 
@@ -9,20 +9,20 @@ use adr_schema::*;
 use common::*;
 use serde_json::json;
 use vtn::config::RegistrationPolicy;
-use vtn::program::service::{self, Ctx, Effects, Service};
+use vtn::core::{handle_message, Env};
+use vtn::store::Effects;
 
 const FP_A: &str = "AA:BB:CC:DD:EE:FF:00:11:22:33";
 const FP_B: &str = "12:34:56:78:9A:BC:DE:F0:12:34";
 
 fn handle(w: &World, peer: &str, svc: Service, m: &Message) -> Result<Message, u16> {
     let mut c = w.st.pool.get().unwrap();
-    let ctx = Ctx {
+    let env = Env {
         settings: &w.st.settings,
         now: t0(),
-        peer_fingerprint: Some(peer.to_string()),
     };
     let mut fx = Effects::default();
-    match service::handle(&mut c, &ctx, svc, m, &mut fx) {
+    match handle_message(&mut c, &env, Some(peer.to_string()), svc, m, &mut fx) {
         Ok(r) => {
             w.st.apply(fx);
             Ok(Message::from_slice(r.into_xml().as_bytes()).unwrap())

@@ -307,7 +307,8 @@ async fn tls_push_case(stack: vtn::tls::TlsStack, strict_suite: Option<&str>) {
 /// registration (454) rather than queued for a delivery that can never go out.
 #[actix_web::test]
 async fn tls_vtn_refuses_a_plain_http_push_address() {
-    use vtn::program::service::{self, Ctx, Effects, Service};
+    use vtn::core::{handle_message, Env};
+    use vtn::store::Effects;
     let pki = pki();
     let dir = tempfile::tempdir().unwrap();
     let mut s = settings(dir.path().join("vtn.db"));
@@ -327,14 +328,14 @@ async fn tls_vtn_refuses_a_plain_http_push_address() {
         }
         let mut c = st.pool.get().unwrap();
         // As if over TLS with this client certificate.
-        let ctx = Ctx {
+        let env = Env {
             settings: &st.settings,
             now: t0(),
-            peer_fingerprint: Some("AA:BB:CC:DD:EE:FF:00:11:22:33".into()),
         };
-        service::handle(
+        handle_message(
             &mut c,
-            &ctx,
+            &env,
+            Some("AA:BB:CC:DD:EE:FF:00:11:22:33".into()),
             Service::EiRegisterParty,
             &m,
             &mut Effects::default(),

@@ -287,7 +287,7 @@ async fn event_status_follows_the_injected_clock_and_is_resent() {
     assert!(rep.transitions.is_empty());
     step(51);
     let rep = vtn::jobs::run_tick(&w.st).await.unwrap();
-    assert_eq!(rep.transitions[0].1, "near");
+    assert_eq!(rep.transitions[0].1, EventStatus::Near);
     let Message::DistributeEvent(d) = post(&app, "OadrPoll", poll(&ven)).await else {
         panic!()
     };
@@ -303,7 +303,7 @@ async fn event_status_follows_the_injected_clock_and_is_resent() {
     assert_eq!(e.signals[0].current_value, Some(0.2)); // 11 minutes in: first interval
     step(30);
     let rep = vtn::jobs::run_tick(&w.st).await.unwrap();
-    assert_eq!(rep.transitions[0].1, "completed");
+    assert_eq!(rep.transitions[0].1, EventStatus::Completed);
     // Completion is not pushed: every VEN computes it.
     assert!(matches!(
         post(&app, "OadrPoll", poll(&ven)).await,

@@ -13,11 +13,12 @@ use adr_chain::events::{ChainEventStatus, DrEvent};
 use adr_chain::mapping::{self, ChainEventState, MappingConfig, OadrEventContent};
 use adr_chain::targets::{device_hash, Participant};
 
+use crate::core;
 use crate::error::Result;
-use crate::program::events::{EventSpec, IntervalSpec, SignalSpec, TargetSpec};
-use crate::program::service;
 use crate::state::AppState;
 use crate::store::{self, Conn};
+use vtn_core::events::{EventSpec, IntervalSpec, SignalSpec, TargetSpec};
+use vtn_core::operator;
 
 use super::store as bstore;
 use super::store::ChainEventRow;
@@ -114,7 +115,7 @@ pub async fn sync(
     .map_err(|e| crate::error::VtnError::data(e.to_string()))?;
     let chain_id = state.event.event_id as i64;
     let cancelled = state.event.status == ChainEventStatus::Cancelled;
-    st.act(move |c, ctx, fx| {
+    st.act(move |c, env, fx| {
         let row = bstore::get_event(c, chain_id)?;
         let mut vtn_id = row.as_ref().and_then(|r| r.vtn_event_id.clone());
         let spec = spec_of(&content, &vens);
@@ -123,31 +124,35 @@ pub async fn sync(
             (None, _) if vens.is_empty() => {}
             (None, true) => {}
             (None, false) => {
-                let ev =
-                    service::create_event_with_id(c, ctx, content.event_id.to_string(), spec, fx)?;
+                let ev = core::decide(c, env, None, fx, |v, ctx| {
+                    operator::create_event(v, ctx, Some(content.event_id.to_string()), spec)
+                })?;
                 vtn_id = Some(ev.event_id);
             }
             (Some(id), true) => {
                 let live = store::get_event(c, id)?.is_some_and(|r| !r.event.cancelled);
                 if live {
-                    service::modify_event(c, ctx, id, |_| Ok(()), Some(reason.into()), true, fx)?;
+                    core::decide(c, env, None, fx, |v, ctx| {
+                        operator::modify_event(v, ctx, id, |_| Ok(()), Some(reason.into()), true)
+                    })?;
                 }
             }
             (Some(id), false) => {
                 let current = store::get_event(c, id)?.map(|r| r.event.spec);
                 if current.as_ref() != Some(&spec) {
-                    service::modify_event(
-                        c,
-                        ctx,
-                        id,
-                        move |s| {
-                            *s = spec;
-                            Ok(())
-                        },
-                        Some(reason.into()),
-                        false,
-                        fx,
-                    )?;
+                    core::decide(c, env, None, fx, |v, ctx| {
+                        operator::modify_event(
+                            v,
+                            ctx,
+                            id,
+                            move |s| {
+                                *s = spec;
+                                Ok(())
+                            },
+                            Some(reason.into()),
+                            false,
+                        )
+                    })?;
                 }
             }
         }
@@ -164,7 +169,7 @@ pub async fn sync(
                     .map(|r| r.oracle_state)
                     .unwrap_or_else(|| "waiting".into()),
             },
-            ctx.now.timestamp_millis(),
+            env.now.timestamp_millis(),
         )?;
         Ok(vtn_id)
     })

@@ -14,8 +14,8 @@ use adr_chain::oracle::{self, BaselineConfig, OracleEntry, Quantity, Reading};
 use adr_chain::targets::Participant;
 
 use crate::error::{Result, VtnError};
-use crate::program::reports::OfferedReport;
 use crate::store::{self, Conn, ReadingFilter};
+use vtn_core::reports::OfferedReport;
 
 use super::store::OracleEntryRow;
 

@@ -7,12 +7,14 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::clock::{from_ms, to_ms};
+use crate::core;
 use crate::error::{Result, VtnError};
-use crate::program::events::{EventSpec, IntervalSpec, SignalSpec, TargetSpec};
-use crate::program::reports::OfferedReport;
-use crate::program::service::{self, ReportAsk};
 use crate::state::AppState;
 use crate::store::{self, Conn, ReadingFilter, VenRow};
+use vtn_core::events::{EventSpec, IntervalSpec, SignalSpec, TargetSpec};
+use vtn_core::operator::{self, ReportAsk};
+use vtn_core::participation::Participation;
+use vtn_core::reports::OfferedReport;
 
 impl ResponseError for VtnError {
     fn status_code(&self) -> actix_web::http::StatusCode {
@@ -282,7 +284,7 @@ async fn add_ven(
                 let fp = checked_fingerprint(c, &n.cert_fingerprint, None)?;
                 let ven_id = match n.ven_id {
                     Some(id) => adr_schema::VenId::new(id)?.to_string(),
-                    None => crate::program::new_id(),
+                    None => core::new_id(),
                 };
                 if store::find_ven(c, &ven_id)?.is_some() {
                     return Err(VtnError::data(format!("venID {ven_id} exists")));
@@ -351,8 +353,12 @@ async fn reregister(
 ) -> Result<HttpResponse> {
     auth(&req, &st)?;
     let key = path.into_inner();
-    st.act(move |c, ctx, fx| service::request_reregistration(c, ctx, &key, fx))
-        .await?;
+    st.act(move |c, env, fx| {
+        core::decide(c, env, None, fx, |v, ctx| {
+            operator::request_reregistration(v, ctx, &key)
+        })
+    })
+    .await?;
     Ok(HttpResponse::Accepted().json(json!({"queued": "oadrRequestReregistration"})))
 }
 
@@ -363,8 +369,12 @@ async fn cancel_registration(
 ) -> Result<HttpResponse> {
     auth(&req, &st)?;
     let key = path.into_inner();
-    st.act(move |c, ctx, fx| service::cancel_registration(c, ctx, &key, fx))
-        .await?;
+    st.act(move |c, env, fx| {
+        core::decide(c, env, None, fx, |v, ctx| {
+            operator::cancel_registration(v, ctx, &key)
+        })
+    })
+    .await?;
     Ok(HttpResponse::Accepted().json(json!({"queued": "oadrCancelPartyRegistration"})))
 }
 
@@ -378,7 +388,11 @@ async fn request_report(
     let key = path.into_inner();
     let ask = body.into_inner();
     let id = st
-        .act(move |c, ctx, fx| service::request_report(c, ctx, &key, ask, fx))
+        .act(move |c, env, fx| {
+            core::decide(c, env, None, fx, |v, ctx| {
+                operator::request_report(v, ctx, &key, ask)
+            })
+        })
         .await?;
     Ok(HttpResponse::Created().json(json!({"report_request_id": id})))
 }
@@ -390,8 +404,12 @@ async fn cancel_report_request(
 ) -> Result<HttpResponse> {
     auth(&req, &st)?;
     let id = path.into_inner();
-    st.act(move |c, ctx, fx| service::cancel_report_request(c, ctx, &id, fx))
-        .await?;
+    st.act(move |c, env, fx| {
+        core::decide(c, env, None, fx, |v, ctx| {
+            operator::cancel_report_request(v, ctx, &id)
+        })
+    })
+    .await?;
     Ok(HttpResponse::Accepted().json(json!({"queued": "oadrCancelReport"})))
 }
 
@@ -620,7 +638,7 @@ fn event_json(
     rec: &store::EventRecord,
     now: Timestamp,
     st: &AppState,
-    parts: Vec<service::Participation>,
+    parts: Vec<Participation>,
 ) -> Value {
     let ev = &rec.event;
     let status = ev
@@ -647,10 +665,10 @@ async fn list_events(req: HttpRequest, st: web::Data<AppState>) -> Result<HttpRe
     let st2 = st.clone();
     let out = st
         .db(move |c, ctx| {
-            let vens = store::list_vens(c)?;
+            let vens = core::vens(c)?;
             let mut out = Vec::new();
             for rec in store::list_events(c)? {
-                let parts = service::participation(c, &rec.event, &vens)?;
+                let parts = core::participation(c, &rec.event, &vens)?;
                 out.push(event_json(&rec, ctx.now, &st2, parts));
             }
             Ok(out)
@@ -671,8 +689,8 @@ async fn get_event(
         .db(move |c, ctx| {
             let rec = store::get_event(c, &id)?
                 .ok_or_else(|| VtnError::NotFound(format!("event {id}")))?;
-            let vens = store::list_vens(c)?;
-            let parts = service::participation(c, &rec.event, &vens)?;
+            let vens = core::vens(c)?;
+            let parts = core::participation(c, &rec.event, &vens)?;
             Ok(event_json(&rec, ctx.now, &st2, parts))
         })
         .await?;
@@ -709,9 +727,11 @@ async fn create_event(
     auth(&req, &st)?;
     let r = body.into_inner();
     let ev = st
-        .act(move |c, ctx, fx| {
-            let spec = r.to_spec(c, ctx.now, &ctx.settings.market_context)?;
-            service::create_event(c, ctx, spec, fx)
+        .act(move |c, env, fx| {
+            let spec = r.to_spec(c, env.now, &env.settings.market_context)?;
+            core::decide(c, env, None, fx, |v, ctx| {
+                operator::create_event(v, ctx, None, spec)
+            })
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -728,26 +748,27 @@ async fn modify_event(
     let id = path.into_inner();
     let r = body.into_inner();
     let ev = st
-        .act(move |c, ctx, fx| {
-            // Resolve VEN names first: `modify_event` holds the write transaction.
+        .act(move |c, env, fx| {
+            // Resolve VEN names first, outside the decision.
             let mut probe = store::get_event(c, &id)?
                 .ok_or_else(|| VtnError::NotFound(format!("event {id}")))?
                 .event
                 .spec;
-            r.modify(c, ctx.now, &mut probe)?;
+            r.modify(c, env.now, &mut probe)?;
             let reason = r.reason.clone();
-            service::modify_event(
-                c,
-                ctx,
-                &id,
-                move |s| {
-                    *s = probe;
-                    Ok(())
-                },
-                reason,
-                false,
-                fx,
-            )
+            core::decide(c, env, None, fx, |v, ctx| {
+                operator::modify_event(
+                    v,
+                    ctx,
+                    &id,
+                    move |s| {
+                        *s = probe;
+                        Ok(())
+                    },
+                    reason,
+                    false,
+                )
+            })
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -762,7 +783,11 @@ async fn cancel_event(
     auth(&req, &st)?;
     let id = path.into_inner();
     let ev = st
-        .act(move |c, ctx, fx| service::modify_event(c, ctx, &id, |_| Ok(()), None, true, fx))
+        .act(move |c, env, fx| {
+            core::decide(c, env, None, fx, |v, ctx| {
+                operator::modify_event(v, ctx, &id, |_| Ok(()), None, true)
+            })
+        })
         .await?;
     Ok(HttpResponse::Ok().json(json!({"event_id": ev.event_id, "modification_number": ev.modification_number, "status": "cancelled"})))
 }

@@ -11,10 +11,12 @@ use adr_schema::Message;
 use futures_util_lite::next_chunk;
 
 use crate::config::SignatureMode;
+use crate::core::{self, Env};
 use crate::error::VtnError;
-use crate::program::service::{self, Effects, Service};
 use crate::state::AppState;
+use crate::store::Effects;
 use crate::tls::PeerCert;
+use adr_schema::Service;
 
 fn xml(body: String) -> HttpResponse {
     HttpResponse::Ok()
@@ -72,7 +74,7 @@ pub async fn service(
         Ok(b) => b,
         Err(e) => {
             tracing::warn!(service = svc.as_str(), error = %e, "refused request body");
-            let r = service::error_reply(&st.settings, None, &e).to_xml();
+            let r = core::error_reply(&st.settings, None, &e).to_xml();
             return reply(&st, r, sign_all).await;
         }
     };
@@ -80,7 +82,7 @@ pub async fn service(
     let mut peer = req.conn_data::<PeerCert>().map(|p| p.fingerprint.clone());
     if st.settings.tls.is_some() && peer.is_none() {
         let e = VtnError::NotRegistered("(no client certificate on this connection)".into());
-        let r = service::error_reply(&st.settings, None, &e).to_xml();
+        let r = core::error_reply(&st.settings, None, &e).to_xml();
         return reply(&st, r, sign_all).await;
     }
     let msg = match Message::from_slice(&body) {
@@ -88,7 +90,7 @@ pub async fn service(
         Err(e) => {
             let e = VtnError::from(e);
             tracing::warn!(service = svc.as_str(), error = %e, "unreadable message");
-            let r = service::error_reply(&st.settings, None, &e).to_xml();
+            let r = core::error_reply(&st.settings, None, &e).to_xml();
             return reply(&st, r, sign_all).await;
         }
     };
@@ -117,7 +119,7 @@ pub async fn service(
         };
         if let Err(e) = outcome {
             tracing::warn!(service = svc.as_str(), message = msg.name(), code = e.response_code().0, error = %e, "refused");
-            let r = service::error_reply(&st.settings, Some(&msg), &e).to_xml();
+            let r = core::error_reply(&st.settings, Some(&msg), &e).to_xml();
             return reply(&st, r, true).await;
         }
     }
@@ -138,7 +140,7 @@ pub async fn service(
             }
         } else {
             let e = VtnError::NotRegistered(p.ven_id.to_string());
-            let r = service::error_reply(&st.settings, Some(&msg), &e).to_xml();
+            let r = core::error_reply(&st.settings, Some(&msg), &e).to_xml();
             return reply(&st, r, sign).await;
         }
     }
@@ -175,12 +177,11 @@ pub async fn dispatch(st: &AppState, svc: Service, msg: Message, peer: Option<St
             let mut fx = Effects::default();
             let out = (|| {
                 let mut c = st2.pool.get()?;
-                let ctx = service::Ctx {
+                let env = Env {
                     settings: &st2.settings,
                     now: st2.clock.now(),
-                    peer_fingerprint: peer,
                 };
-                service::handle(&mut c, &ctx, svc, &msg, &mut fx)
+                core::handle_message(&mut c, &env, peer, svc, &msg, &mut fx)
             })();
             match out {
                 Ok(reply) => {
@@ -200,12 +201,12 @@ pub async fn dispatch(st: &AppState, svc: Service, msg: Message, peer: Option<St
         Ok(Err(b)) => {
             let (e, msg) = *b;
             tracing::warn!(service = svc.as_str(), message = name, code = e.response_code().0, error = %e, "refused");
-            service::error_reply(&st.settings, Some(&msg), &e).to_xml()
+            core::error_reply(&st.settings, Some(&msg), &e).to_xml()
         }
         Err(e) => {
             let e = VtnError::from(e);
             tracing::error!(service = svc.as_str(), message = name, error = %e, "handler failed");
-            service::error_reply(&st.settings, None, &e).to_xml()
+            core::error_reply(&st.settings, None, &e).to_xml()
         }
     }
 }

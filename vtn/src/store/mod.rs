@@ -5,7 +5,12 @@
 //! foreign keys; writes that read first use `BEGIN IMMEDIATE`
 //! (`immediate_transaction`), which `busy_timeout` alone does not make safe.
 
+pub mod apply;
 pub mod schema;
+pub mod view;
+
+pub use apply::{apply, Effects, VenChange};
+pub use view::SqliteView;
 
 use std::path::Path;
 
@@ -17,8 +22,9 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, VtnError};
-use crate::program::events::{EventSpec, StoredEvent, VenProfile};
 use schema::*;
+use vtn_core::events::{EventSpec, StoredEvent};
+pub use vtn_core::model::EventRecord;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
@@ -62,10 +68,6 @@ fn json<T: Serialize>(v: &T) -> Result<String> {
     Ok(serde_json::to_string(v)?)
 }
 
-fn from_json<T: for<'de> Deserialize<'de>>(s: &str) -> Result<T> {
-    Ok(serde_json::from_str(s)?)
-}
-
 // ---------------------------------------------------------------- VENs
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
@@ -90,20 +92,9 @@ pub struct VenRow {
 }
 
 impl VenRow {
-    pub fn profile(&self) -> VenProfile {
-        VenProfile {
-            ven_id: self.ven_id.clone(),
-            ven_name: self.ven_name.clone(),
-            groups: from_json(&self.groups_json).unwrap_or_default(),
-            resources: from_json(&self.resources_json).unwrap_or_default(),
-            party_id: self.party_id.clone(),
-        }
-    }
-    /// The address to POST to, for a registered push VEN.
-    pub fn push_address(&self) -> Option<String> {
-        (!self.http_pull_model)
-            .then(|| self.transport_address.clone())
-            .flatten()
+    /// The typed VEN (an error names the row if a stored value is corrupt).
+    pub fn to_ven(&self) -> Result<vtn_core::model::Ven> {
+        Ok(vtn_core::model::Ven::try_from(self.clone())?)
     }
 }
 
@@ -159,16 +150,6 @@ pub fn list_vens(c: &mut Conn) -> Result<Vec<VenRow>> {
         .load(c)?)
 }
 
-pub fn registered_profiles(c: &mut Conn) -> Result<Vec<VenProfile>> {
-    Ok(vens::table
-        .filter(vens::registration_id.is_not_null())
-        .select(VenRow::as_select())
-        .load(c)?
-        .iter()
-        .map(VenRow::profile)
-        .collect())
-}
-
 pub fn set_last_contacts(c: &mut Conn, contacts: &[(String, i64)]) -> Result<()> {
     c.immediate_transaction(|c| {
         for (id, t) in contacts {
@@ -208,14 +189,12 @@ pub struct EventVersionRow {
     pub modified_at: i64,
 }
 
-/// An event with its last computed status.
-#[derive(Clone, Debug, Serialize)]
-pub struct EventRecord {
-    pub event: StoredEvent,
-    pub status: String,
-}
-
 fn event_from_row(r: EventRow, reason: Option<String>) -> Result<EventRecord> {
+    let bad = |what: &str, e: String| {
+        vtn_core::Error::corrupt(format!("events row {:?} {what}", r.event_id), e)
+    };
+    let spec = serde_json::from_str(&r.spec_json).map_err(|e| bad("spec_json", e.to_string()))?;
+    let status = r.status.parse().map_err(|e| bad("status", e))?;
     Ok(EventRecord {
         event: StoredEvent {
             event_id: r.event_id,
@@ -224,9 +203,9 @@ fn event_from_row(r: EventRow, reason: Option<String>) -> Result<EventRecord> {
             modified_at: crate::clock::from_ms(r.modified_at),
             cancelled: r.cancelled,
             modification_reason: reason,
-            spec: from_json(&r.spec_json)?,
+            spec,
         },
-        status: r.status,
+        status,
     })
 }
 
@@ -499,16 +478,6 @@ pub fn find_report_request(c: &mut Conn, id: &str) -> Result<Option<ReportReques
         .optional()?)
 }
 
-pub fn set_report_request_state(c: &mut Conn, id: &str, state: &str, now_ms: i64) -> Result<()> {
-    diesel::update(report_requests::table.find(id))
-        .set((
-            report_requests::state.eq(state),
-            report_requests::updated_at.eq(now_ms),
-        ))
-        .execute(c)?;
-    Ok(())
-}
-
 pub fn report_requests_of(c: &mut Conn, ven: Option<&str>) -> Result<Vec<ReportRequestRow>> {
     let mut q = report_requests::table
         .select(ReportRequestRow::as_select())
@@ -517,66 +486,6 @@ pub fn report_requests_of(c: &mut Conn, ven: Option<&str>) -> Result<Vec<ReportR
         q = q.filter(report_requests::ven_id.eq(v.to_string()));
     }
     Ok(q.order(report_requests::created_at.asc()).load(c)?)
-}
-
-/// Mark every open request of a VEN for one report as superseded (or all when `spec` is None).
-pub fn supersede_requests(
-    c: &mut Conn,
-    ven: &str,
-    spec: Option<&str>,
-    state: &str,
-    now_ms: i64,
-) -> Result<usize> {
-    let open = ["requested", "active", "unacknowledged"];
-    Ok(match spec {
-        Some(s) => diesel::update(
-            report_requests::table
-                .filter(report_requests::ven_id.eq(ven))
-                .filter(report_requests::report_specifier_id.eq(s))
-                .filter(report_requests::state.eq_any(open)),
-        )
-        .set((
-            report_requests::state.eq(state),
-            report_requests::updated_at.eq(now_ms),
-        ))
-        .execute(c)?,
-        None => diesel::update(
-            report_requests::table
-                .filter(report_requests::ven_id.eq(ven))
-                .filter(report_requests::state.eq_any(open)),
-        )
-        .set((
-            report_requests::state.eq(state),
-            report_requests::updated_at.eq(now_ms),
-        ))
-        .execute(c)?,
-    })
-}
-
-/// Requests still `requested` past their deadline become `unacknowledged`;
-/// requests whose report interval ended become `completed`.
-pub fn expire_report_requests(c: &mut Conn, now_ms: i64) -> Result<usize> {
-    let a = diesel::update(
-        report_requests::table
-            .filter(report_requests::state.eq("requested"))
-            .filter(report_requests::deadline.lt(now_ms)),
-    )
-    .set((
-        report_requests::state.eq("unacknowledged"),
-        report_requests::updated_at.eq(now_ms),
-    ))
-    .execute(c)?;
-    let b = diesel::update(
-        report_requests::table
-            .filter(report_requests::state.eq_any(["requested", "active", "unacknowledged"]))
-            .filter(report_requests::interval_end.lt(now_ms)),
-    )
-    .set((
-        report_requests::state.eq("completed"),
-        report_requests::updated_at.eq(now_ms),
-    ))
-    .execute(c)?;
-    Ok(a + b)
 }
 
 #[derive(Clone, Debug, Insertable)]
@@ -679,40 +588,7 @@ pub struct PendingRow {
     pub kind: String,
     pub body: String,
     pub created_at: i64,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = pending_messages)]
-struct NewPending<'a> {
-    ven_id: &'a str,
-    kind: &'a str,
-    body: &'a str,
-    created_at: i64,
-}
-
-/// Queue a message. A `distribute` is queued at most once per VEN (its
-/// content is written at delivery, so one pending copy carries every change).
-/// Returns whether a row was added.
-pub fn enqueue(c: &mut Conn, ven: &str, kind: &str, body: &str, now_ms: i64) -> Result<bool> {
-    if kind == crate::program::service::KIND_DISTRIBUTE {
-        let exists: i64 = pending_messages::table
-            .filter(pending_messages::ven_id.eq(ven))
-            .filter(pending_messages::kind.eq(kind))
-            .count()
-            .get_result(c)?;
-        if exists > 0 {
-            return Ok(false);
-        }
-    }
-    diesel::insert_into(pending_messages::table)
-        .values(&NewPending {
-            ven_id: ven,
-            kind,
-            body,
-            created_at: now_ms,
-        })
-        .execute(c)?;
-    Ok(true)
+    pub generation: i64,
 }
 
 pub fn first_pending(c: &mut Conn, ven: &str) -> Result<Option<PendingRow>> {
@@ -722,10 +598,6 @@ pub fn first_pending(c: &mut Conn, ven: &str) -> Result<Option<PendingRow>> {
         .select(PendingRow::as_select())
         .first(c)
         .optional()?)
-}
-
-pub fn delete_pending(c: &mut Conn, id: i64) -> Result<usize> {
-    Ok(diesel::delete(pending_messages::table.find(id)).execute(c)?)
 }
 
 /// Drop pending messages of one kind for a VEN (all kinds when None). Returns how many.
@@ -740,13 +612,6 @@ pub fn drop_pending(c: &mut Conn, ven: &str, kind: Option<&str>) -> Result<usize
         None => diesel::delete(pending_messages::table.filter(pending_messages::ven_id.eq(ven)))
             .execute(c)?,
     })
-}
-
-pub fn expire_pending(c: &mut Conn, before_ms: i64) -> Result<usize> {
-    Ok(
-        diesel::delete(pending_messages::table.filter(pending_messages::created_at.lt(before_ms)))
-            .execute(c)?,
-    )
 }
 
 pub fn pending_counts(c: &mut Conn) -> Result<Vec<(String, i64)>> {

@@ -125,6 +125,7 @@ diesel::table! {
         kind -> Text,
         body -> Text,
         created_at -> BigInt,
+        generation -> BigInt,
     }
 }
 

@@ -9,7 +9,7 @@ use adr_schema::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Result, VtnError};
+use crate::error::{Error, Result};
 
 /// Who an event (or a signal) is for. A VEN is concerned when it matches any
 /// listed venID, groupID, resourceID or partyID. An empty target means every
@@ -40,7 +40,7 @@ impl TargetSpec {
                 .iter()
                 .map(VenId::new)
                 .collect::<Result<_, _>>()
-                .map_err(|e| VtnError::data(e.to_string()))?,
+                .map_err(|e| Error::data(e.to_string()))?,
             party_ids: self.party_ids.clone(),
             ..Default::default()
         })
@@ -138,7 +138,7 @@ fn default_true() -> bool {
 
 fn parse_dur(field: &str, s: &str) -> Result<Duration> {
     s.parse::<Duration>()
-        .map_err(|e| VtnError::data(format!("{field}: {s:?}: {e}")))
+        .map_err(|e| Error::data(format!("{field}: {s:?}: {e}")))
 }
 
 fn parse_opt(field: &str, s: &Option<String>) -> Result<Option<Duration>> {
@@ -150,28 +150,28 @@ impl EventSpec {
     pub fn validate(&self) -> Result<()> {
         let d = parse_dur("duration", &self.duration)?;
         if d.negative {
-            return Err(VtnError::data("duration must not be negative"));
+            return Err(Error::data("duration must not be negative"));
         }
         if self.signals.is_empty() {
-            return Err(VtnError::data("an event needs at least one signal"));
+            return Err(Error::data("an event needs at least one signal"));
         }
         if self.market_context.trim().is_empty() {
-            return Err(VtnError::data("market_context must not be empty"));
+            return Err(Error::data("market_context must not be empty"));
         }
         for s in &self.signals {
             s.signal_name
                 .parse::<SignalName>()
-                .map_err(|e| VtnError::data(format!("signal_name {:?}: {e}", s.signal_name)))?;
+                .map_err(|e| Error::data(format!("signal_name {:?}: {e}", s.signal_name)))?;
             s.signal_type
                 .parse::<SignalType>()
-                .map_err(|e| VtnError::data(format!("signal_type {:?}: {e}", s.signal_type)))?;
+                .map_err(|e| Error::data(format!("signal_type {:?}: {e}", s.signal_type)))?;
             if s.intervals.is_empty() {
-                return Err(VtnError::data("a signal needs at least one interval"));
+                return Err(Error::data("a signal needs at least one interval"));
             }
             for i in &s.intervals {
                 parse_dur("interval duration", &i.duration)?;
                 if !i.value.is_finite() {
-                    return Err(VtnError::data("interval values must be finite numbers"));
+                    return Err(Error::data("interval values must be finite numbers"));
                 }
             }
             if let Some(t) = &s.target {
@@ -287,8 +287,8 @@ impl StoredEvent {
                     .filter(|t| !t.is_empty())
                     .map(|t| t.to_ei().map(Box::new))
                     .transpose()?,
-                signal_name: sig.signal_name.parse().map_err(VtnError::data)?,
-                signal_type: sig.signal_type.parse().map_err(VtnError::data)?,
+                signal_name: sig.signal_name.parse().map_err(Error::data)?,
+                signal_type: sig.signal_type.parse().map_err(Error::data)?,
                 signal_id: sig
                     .signal_id
                     .clone()
@@ -301,7 +301,7 @@ impl StoredEvent {
             event: EiEvent {
                 descriptor: EventDescriptor {
                     event_id: EventId::new(self.event_id.clone())
-                        .map_err(|e| VtnError::data(e.to_string()))?,
+                        .map_err(|e| Error::data(e.to_string()))?,
                     modification_number: self.modification_number,
                     modification_date_time: Some(self.modified_at),
                     modification_reason: self.modification_reason.clone(),

@@ -6,7 +6,7 @@ use adr_schema::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Result, VtnError};
+use crate::error::{Error, Result};
 
 /// One data point a VEN offers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -118,13 +118,17 @@ pub fn granularity_for(offer: &OfferedReport, wanted: Duration) -> Duration {
 }
 
 /// Plan a telemetry request for an offered report, if it is one we want.
-pub fn plan_telemetry(offer: &OfferedReport, wanted: Duration) -> Option<PlannedRequest> {
+pub fn plan_telemetry(
+    offer: &OfferedReport,
+    wanted: Duration,
+    report_request_id: &str,
+) -> Option<PlannedRequest> {
     if !AUTO_REQUESTED.contains(&offer.report_name.as_str()) || offer.points.is_empty() {
         return None;
     }
     let g = granularity_for(offer, wanted).to_string();
     Some(PlannedRequest {
-        report_request_id: super::new_id(),
+        report_request_id: report_request_id.to_string(),
         report_specifier_id: offer.report_specifier_id.clone(),
         report_name: offer.report_name.clone(),
         rids: offer.points.iter().map(|p| p.rid.clone()).collect(),
@@ -140,7 +144,7 @@ pub fn to_report_request(
     p: &PlannedRequest,
     offer: Option<&OfferedReport>,
 ) -> Result<ReportRequest> {
-    let bad = |e: adr_schema::Error| VtnError::data(e.to_string());
+    let bad = |e: adr_schema::Error| Error::data(e.to_string());
     let report_interval = match (p.interval_start, p.interval_end) {
         (Some(s), Some(e)) if e > s => Some(Properties::new(
             s,
@@ -160,7 +164,7 @@ pub fn to_report_request(
             Ok(SpecifierPayload {
                 rid: Rid::new(rid.clone()).map_err(bad)?,
                 item_base: None,
-                reading_type: reading.parse().map_err(VtnError::data)?,
+                reading_type: reading.parse().map_err(Error::data)?,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -169,8 +173,8 @@ pub fn to_report_request(
         specifier: ReportSpecifier {
             report_specifier_id: ReportSpecifierId::new(p.report_specifier_id.clone())
                 .map_err(bad)?,
-            granularity: p.granularity.parse().map_err(VtnError::data)?,
-            report_back_duration: p.report_back_duration.parse().map_err(VtnError::data)?,
+            granularity: p.granularity.parse().map_err(Error::data)?,
+            report_back_duration: p.report_back_duration.parse().map_err(Error::data)?,
             report_interval,
             payloads,
         },
@@ -203,24 +207,28 @@ mod tests {
         let p = plan_telemetry(
             &offer("TELEMETRY_USAGE", "PT1S", "PT1S"),
             Duration::minutes(1),
+            "rr-1",
         )
         .unwrap();
         assert_eq!(p.granularity, "PT1S");
         let p = plan_telemetry(
             &offer("TELEMETRY_STATUS", "PT10S", "PT1H"),
             Duration::minutes(1),
+            "rr-1",
         )
         .unwrap();
         assert_eq!(p.granularity, "PT1M");
         let p = plan_telemetry(
             &offer("TELEMETRY_USAGE", "PT5M", "PT1H"),
             Duration::minutes(1),
+            "rr-1",
         )
         .unwrap();
         assert_eq!(p.granularity, "PT5M");
         assert!(plan_telemetry(
             &offer("HISTORY_USAGE", "PT1S", "PT1H"),
-            Duration::minutes(1)
+            Duration::minutes(1),
+            "rr-1"
         )
         .is_none());
         let rr = to_report_request(&p, None).unwrap();

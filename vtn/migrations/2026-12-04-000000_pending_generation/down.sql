@@ -1,0 +1,2 @@
+DROP INDEX pending_created;
+ALTER TABLE pending_messages DROP COLUMN generation;

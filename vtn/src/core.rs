@@ -1,0 +1,124 @@
+//! Where the decision core ([`vtn_core`]) meets the store: a decision is
+//! taken over a [`SqliteView`] and its operations applied in the same
+//! `BEGIN IMMEDIATE` transaction; what the registry must mirror comes back
+//! as [`Effects`], derived from those operations.
+
+use adr_schema::{Message, Service, Timestamp};
+use vtn_core::service::Reply;
+use vtn_core::{Ctx, Decision, Ids, Policy, View};
+
+use crate::config::{RegistrationPolicy, Settings};
+use crate::error::{Result, VtnError};
+use crate::store::{self, Conn, Effects, SqliteView};
+
+/// Random (UUID v4) ids, as OpenADR peers expect them.
+#[derive(Debug, Default)]
+pub struct UuidIds;
+
+impl Ids for UuidIds {
+    fn next_id(&self) -> String {
+        new_id()
+    }
+}
+
+/// A fresh id for requests, events, registrations and report requests.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+impl Settings {
+    /// The settings decisions depend on, as they stand now (the
+    /// registration policy can change at run time).
+    pub fn policy(&self) -> Policy {
+        Policy {
+            vtn_id: self.vtn_id.clone(),
+            poll_freq: self.poll_freq,
+            near_window: self.near_window,
+            report_granularity: self.report_granularity,
+            report_deadline: self.report_deadline,
+            queue_ttl: self.queue_ttl,
+            open_registration: self.registration_policy.get() == RegistrationPolicy::Open,
+            tls: self.tls.is_some(),
+        }
+    }
+}
+
+/// What storage work outside a decision may read: the settings and the time.
+pub struct Env<'a> {
+    pub settings: &'a Settings,
+    pub now: Timestamp,
+}
+
+/// Take one decision and apply its operations, in one transaction (a
+/// savepoint when the caller already holds one). The effects to mirror are
+/// added to `fx`; the caller applies them once everything has committed.
+pub fn decide<T>(
+    c: &mut Conn,
+    env: &Env,
+    peer_fingerprint: Option<String>,
+    fx: &mut Effects,
+    f: impl FnOnce(&dyn View, &Ctx) -> vtn_core::Result<Decision<T>>,
+) -> Result<T> {
+    let policy = env.settings.policy();
+    let ids = UuidIds;
+    let ctx = Ctx {
+        policy: &policy,
+        now: env.now,
+        peer_fingerprint,
+        ids: &ids,
+    };
+    let (reply, more) = c.immediate_transaction(|c| {
+        let d = f(&SqliteView::new(c), &ctx)?;
+        let more = store::apply(c, &d.ops, env.now)?;
+        Ok::<_, VtnError>((d.reply, more))
+    })?;
+    fx.merge(more);
+    Ok(reply)
+}
+
+/// The answer to one message from a VEN (any transport).
+pub fn handle_message(
+    c: &mut Conn,
+    env: &Env,
+    peer_fingerprint: Option<String>,
+    service: Service,
+    msg: &Message,
+    fx: &mut Effects,
+) -> Result<Reply> {
+    decide(c, env, peer_fingerprint, fx, |v, ctx| {
+        vtn_core::service::handle(v, ctx, service, msg)
+    })
+}
+
+/// The error reply for a message (see [`vtn_core::service::error_reply`]).
+pub fn error_reply(settings: &Settings, m: Option<&Message>, e: &VtnError) -> Message {
+    vtn_core::service::error_reply(
+        &settings.policy(),
+        m,
+        e.response_code(),
+        e.peer_text(),
+        &new_id(),
+    )
+}
+
+/// Who takes part in an event (see [`vtn_core::participation`]), from the
+/// stored answers, active opts and VENs.
+pub fn participation(
+    c: &mut Conn,
+    ev: &vtn_core::events::StoredEvent,
+    vens: &[vtn_core::model::Ven],
+) -> Result<Vec<vtn_core::participation::Participation>> {
+    let opts = store::list_opts(c, None, true)?
+        .into_iter()
+        .map(vtn_core::model::Opt::try_from)
+        .collect::<vtn_core::Result<Vec<_>>>()?;
+    let answers = SqliteView::new(c).event_answers(&ev.event_id)?;
+    Ok(vtn_core::participation::participation(
+        ev, vens, &answers, &opts,
+    ))
+}
+
+/// Every VEN as the core sees it (a corrupt row is an error naming it).
+pub fn vens(c: &mut Conn) -> Result<Vec<vtn_core::model::Ven>> {
+    Ok(SqliteView::new(c).vens()?)
+}

@@ -422,3 +422,131 @@ fn push_endpoint(
     actix_web::rt::spawn(srv.run());
     port
 }
+
+/// What a push VEN received in each oadrDistributeEvent: (eventID,
+/// modificationNumber, status) of every event in it.
+type Seen = Arc<Mutex<Vec<Vec<(String, u32, EventStatus)>>>>;
+
+/// A push VEN whose endpoint holds its first delivery until `release` is
+/// set (a slow device), then answers every call with a plain oadrResponse.
+fn slow_push_endpoint(seen: Seen, release: Arc<std::sync::atomic::AtomicBool>) -> u16 {
+    let srv = HttpServer::new(move || {
+        let (seen, release) = (seen.clone(), release.clone());
+        App::new().default_service(web::post().to(move |body: web::Bytes| {
+            let (seen, release) = (seen.clone(), release.clone());
+            async move {
+                if let Ok(Message::DistributeEvent(d)) = Message::from_slice(&body) {
+                    let first = {
+                        let mut s = seen.lock().unwrap();
+                        s.push(
+                            d.events
+                                .iter()
+                                .map(|e| {
+                                    let x = &e.event.descriptor;
+                                    (
+                                        x.event_id.to_string(),
+                                        x.modification_number,
+                                        x.event_status,
+                                    )
+                                })
+                                .collect(),
+                        );
+                        s.len() == 1
+                    };
+                    while first && !release.load(std::sync::atomic::Ordering::SeqCst) {
+                        actix_web::rt::time::sleep(std::time::Duration::from_millis(10)).await;
+                    }
+                }
+                HttpResponse::Ok().content_type("application/xml").body(
+                    Message::Response(Response {
+                        response: EiResponse::ok(req("")),
+                        ven_id: None,
+                    })
+                    .to_xml(),
+                )
+            }
+        }))
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let port = srv.addrs()[0].port();
+    actix_web::rt::spawn(srv.run());
+    port
+}
+
+/// An event is changed by `change` (an admin API call) while its first push
+/// to a slow VEN is in flight. The VEN must then receive the changed version:
+/// a delivery removes only the queued version it sent.
+async fn change_during_push(method: &str, path_suffix: &str, body: Option<serde_json::Value>) {
+    let w = world();
+    let seen: Seen = Arc::default();
+    let release = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let port = slow_push_endpoint(seen.clone(), release.clone());
+    let st = vtn::push::spawn(w.st.clone());
+    let app =
+        actix_web::test::init_service(App::new().configure(vtn::http::configure(st.clone()))).await;
+    let mut m = create_registration("slow-ven", None, None);
+    if let Message::CreatePartyRegistration(c) = &mut m {
+        c.http_pull_model = Some(false);
+        c.transport_address = Some(format!("http://127.0.0.1:{port}/OpenADR2/Simple/2.0b"));
+    }
+    assert_eq!(code(&post(&app, "EiRegisterParty", m).await), 200);
+    // Active now (the world's clock stands still).
+    let (s, v) = api(
+        &app,
+        "POST",
+        "/events",
+        Some(json!({"vens": ["slow-ven"], "level": 1, "duration": "PT1H", "start": "now"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["event_id"].as_str().unwrap().to_string();
+    for _ in 0..200 {
+        if !seen.lock().unwrap().is_empty() {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(seen.lock().unwrap().len(), 1, "the first push is in flight");
+    let (s, v) = api(&app, method, &format!("/events/{id}{path_suffix}"), body).await;
+    assert!(s == 200, "change refused: {s} {v}");
+    release.store(true, std::sync::atomic::Ordering::SeqCst);
+    for _ in 0..300 {
+        if seen.lock().unwrap().len() >= 2 {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen[0], vec![(id.clone(), 0, EventStatus::Active)]);
+    assert!(
+        seen.len() >= 2,
+        "the change made during the push never reached the VEN: {seen:?}"
+    );
+    let last = seen.last().unwrap();
+    assert_eq!(last.len(), 1, "{seen:?}");
+    assert_eq!((&last[0].0, last[0].1), (&id, 1), "{seen:?}");
+    if path_suffix == "/cancel" {
+        assert_eq!(last[0].2, EventStatus::Cancelled, "{seen:?}");
+    }
+    // And nothing is left queued once it is through.
+    for _ in 0..100 {
+        let (_, vens) = api(&app, "GET", "/vens", None).await;
+        if vens[0]["pending_messages"] == 0 {
+            return;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the queue did not drain");
+}
+
+#[actix_web::test]
+async fn a_cancellation_made_during_a_push_is_pushed_next() {
+    change_during_push("POST", "/cancel", None).await;
+}
+
+#[actix_web::test]
+async fn a_modification_made_during_a_push_is_pushed_next() {
+    change_during_push("PATCH", "", Some(json!({"level": 3}))).await;
+}

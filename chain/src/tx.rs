@@ -39,14 +39,33 @@ impl Network {
     }
 }
 
-/// Post-condition mode. We never attach post conditions: `Deny` then means
-/// "this call may move no assets of the sender", the safe default for oracle
-/// submissions; `Allow` lets it move any.
+/// Post-condition mode. We never attach post conditions: `Deny` (0x02) then
+/// means "this call may move no assets of the sender", the safe default for
+/// oracle submissions; `Allow` (0x01) lets it move any. `Originator` (0x03,
+/// epoch 3.4) checks only the transaction origin's own assets against the
+/// post conditions, so with none the call may move no asset of the sender
+/// but contracts it calls may move theirs; a node before epoch 3.4 rejects
+/// such a transaction. stacks-rs 0.3.3 knows only 0x01 and 0x02: an
+/// `Originator` transaction is built in `Deny` mode, its mode byte set to
+/// 0x03 and signed again over the new bytes (the golden test checks the
+/// result against `@stacks/transactions` 7.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PostConditionMode {
     Allow,
     Deny,
+    Originator,
+}
+
+impl PostConditionMode {
+    /// The mode byte in a serialised transaction.
+    pub fn byte(self) -> u8 {
+        match self {
+            PostConditionMode::Allow => 0x01,
+            PostConditionMode::Deny => 0x02,
+            PostConditionMode::Originator => 0x03,
+        }
+    }
 }
 
 /// A transaction id: SHA-512/256 of the serialised signed transaction.
@@ -250,7 +269,10 @@ pub fn sign_contract_call(
     let address = call.contract.issuer.to_address();
     let pcm = match params.post_condition_mode {
         PostConditionMode::Allow => stacks_rs::transaction::PostConditionMode::Allow,
-        PostConditionMode::Deny => stacks_rs::transaction::PostConditionMode::Deny,
+        // Originator: built as Deny, then re-moded and re-signed below
+        PostConditionMode::Deny | PostConditionMode::Originator => {
+            stacks_rs::transaction::PostConditionMode::Deny
+        }
     };
     macro_rules! build {
         ($net:expr) => {
@@ -275,12 +297,68 @@ pub fn sign_contract_call(
         Network::Testnet => build!(StacksTestnet::new()),
     };
     let signed = tx.sign(key.0).map_err(signing_error)?;
-    let bytes = signed.encode().map_err(signing_error)?;
+    let mut bytes = signed.encode().map_err(signing_error)?;
+    if params.post_condition_mode == PostConditionMode::Originator {
+        bytes = resign_with_mode(bytes, PostConditionMode::Originator, params, key)?;
+    }
     Ok(SignedTx {
         txid: TxId::of(&bytes),
         nonce: params.nonce,
         bytes,
     })
+}
+
+// Layout of a standard single-signature (P2PKH) transaction, as stacks-rs
+// writes it: version, chain id, auth type 0x04, hash mode 0x00, signer (20),
+// nonce (8), fee (8), key encoding, signature (65), anchor mode, post-
+// condition mode, post conditions, payload.
+const OFF_AUTH_TYPE: usize = 5;
+const OFF_HASH_MODE: usize = 6;
+const OFF_NONCE: usize = 27;
+const OFF_FEE: usize = 35;
+const OFF_KEY_ENCODING: usize = 43;
+const OFF_SIGNATURE: usize = 44;
+const OFF_PC_MODE: usize = 110;
+const AUTH_STANDARD: u8 = 0x04;
+
+/// Sets the post-condition mode byte of a signed standard single-sig
+/// transaction and signs it again: the initial sighash is the SHA-512/256 of
+/// the transaction with nonce, fee and signature cleared; the signature is
+/// over the presign hash (sighash, auth type, fee, nonce), as the node and
+/// `@stacks/transactions` compute it.
+fn resign_with_mode(
+    mut bytes: Vec<u8>,
+    mode: PostConditionMode,
+    params: &TxParams,
+    key: &SenderKey,
+) -> Result<Vec<u8>> {
+    let layout_ok = bytes.len() > OFF_PC_MODE + 4
+        && bytes[OFF_AUTH_TYPE] == AUTH_STANDARD
+        && bytes[OFF_HASH_MODE] == 0x00
+        && bytes[OFF_NONCE..OFF_FEE] == params.nonce.to_be_bytes()
+        && bytes[OFF_FEE..OFF_KEY_ENCODING] == params.fee.to_be_bytes()
+        && bytes[OFF_KEY_ENCODING] == 0x00
+        && bytes[OFF_PC_MODE] == PostConditionMode::Deny.byte();
+    if !layout_ok {
+        return Err(Error::Signing(format!(
+            "post-condition mode {mode:?}: unexpected transaction layout from stacks-rs; refusing to sign"
+        )));
+    }
+    bytes[OFF_PC_MODE] = mode.byte();
+    let mut cleared = bytes.clone();
+    cleared[OFF_NONCE..OFF_KEY_ENCODING].fill(0);
+    cleared[OFF_SIGNATURE..OFF_SIGNATURE + 65].fill(0);
+    let initial = stacks_rs::crypto::SignatureHash::from_slice(&cleared);
+    let (sig, _) = stacks_rs::crypto::SignatureHash::next_signature(
+        initial,
+        AUTH_STANDARD,
+        params.fee,
+        params.nonce,
+        key.0,
+    )
+    .map_err(signing_error)?;
+    bytes[OFF_SIGNATURE..OFF_SIGNATURE + 65].copy_from_slice(sig.as_bytes());
+    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -325,5 +403,91 @@ mod tests {
         assert_eq!(tx.txid, TxId::of(&tx.bytes));
         // Deterministic (RFC 6979): same inputs, same bytes.
         assert_eq!(sign_contract_call(&call, &params, &k).unwrap(), tx);
+    }
+
+    #[test]
+    fn mode_byte_is_written_for_every_mode() {
+        let k = SenderKey::from_hex(KEY).unwrap();
+        let call = ContractCall {
+            contract: ContractId::parse("ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM.data-oracle")
+                .unwrap(),
+            function: "f".into(),
+            args: vec![Value::UInt(7)],
+        };
+        for mode in [
+            PostConditionMode::Allow,
+            PostConditionMode::Deny,
+            PostConditionMode::Originator,
+        ] {
+            let params = TxParams {
+                network: Network::Mainnet,
+                nonce: 3,
+                fee: 500,
+                post_condition_mode: mode,
+            };
+            let tx = sign_contract_call(&call, &params, &k).unwrap();
+            assert_eq!(tx.bytes[OFF_PC_MODE], mode.byte(), "{mode:?}");
+            assert_eq!(tx.txid, TxId::of(&tx.bytes));
+        }
+        let json = serde_json::to_string(&PostConditionMode::Originator).unwrap();
+        assert_eq!(json, "\"originator\"");
+    }
+
+    /// The `originator_cases` of the golden file (post-condition mode 0x03,
+    /// made by `@stacks/transactions` 7.6): byte-identical, same txid.
+    /// (`tests/golden_tx.rs` checks the allow/deny `cases`.)
+    #[test]
+    fn originator_mode_matches_stacks_js_golden() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../contracts/fixtures/stacks-tx-golden.json"
+        );
+        let text = std::fs::read_to_string(path).expect("golden fixture");
+        let golden: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let cases = golden["originator_cases"]
+            .as_array()
+            .expect("originator_cases");
+        assert!(!cases.is_empty());
+        for c in cases {
+            let name = c["name"].as_str().unwrap();
+            assert_eq!(c["post_condition_mode"], "originator", "{name}");
+            assert_eq!(c["network"], "testnet", "{name}");
+            let key = SenderKey::from_hex(c["sender_key"].as_str().unwrap()).unwrap();
+            let contract = ContractId::parse(&format!(
+                "{}.{}",
+                c["contract_address"].as_str().unwrap(),
+                c["contract_name"].as_str().unwrap()
+            ))
+            .unwrap();
+            let args = c["args_hex"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| Value::from_hex(h.as_str().unwrap()).unwrap())
+                .collect();
+            let num = |v: &serde_json::Value| v.as_u64().expect("whole number");
+            let call = ContractCall {
+                contract,
+                function: c["function_name"].as_str().unwrap().to_owned(),
+                args,
+            };
+            let params = TxParams {
+                network: Network::Testnet,
+                nonce: num(&c["nonce"]),
+                fee: num(&c["fee"]),
+                post_condition_mode: PostConditionMode::Originator,
+            };
+            let tx = sign_contract_call(&call, &params, &key).unwrap();
+            assert_eq!(
+                hex::to_hex(&tx.bytes),
+                c["tx_hex"].as_str().unwrap().to_lowercase(),
+                "{name}: tx bytes"
+            );
+            assert_eq!(
+                tx.txid,
+                TxId::parse(c["txid"].as_str().unwrap()).unwrap(),
+                "{name}: txid"
+            );
+        }
     }
 }

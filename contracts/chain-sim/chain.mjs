@@ -48,7 +48,7 @@ export const ROLES = {
   faucet: "STX only",
 };
 
-/** A refusal in the node's shape: 400 {error, reason, reason_data?, txid}. */
+/** A refusal in the node's shape: 400 {error, reason, reason_data, txid}. */
 export class Rejection extends Error {
   constructor(reason, reasonData, txid) {
     super(`${reason}${reasonData?.message ? `: ${reasonData.message}` : ""}`);
@@ -57,9 +57,8 @@ export class Rejection extends Error {
     this.txid = txid;
   }
   toJSON() {
-    const out = { error: "transaction rejected", reason: this.reason, txid: this.txid };
-    if (this.reasonData !== undefined) out.reason_data = this.reasonData;
-    return out;
+    // reason_data is always present, as the API's PostCoreNodeTransactionsError requires
+    return { error: "transaction rejected", reason: this.reason, reason_data: this.reasonData ?? {}, txid: this.txid };
   }
 }
 
@@ -70,6 +69,29 @@ const sha256 = (s) => createHash("sha256").update(s).digest("hex");
 const strip0x = (s) => s.replace(/^0x/i, "").toLowerCase();
 const now = () => Math.floor(Date.now() / 1000);
 const u128hex = (n) => "0x" + BigInt(n).toString(16).padStart(32, "0");
+const iso = (t) => new Date(t * 1000).toISOString();
+
+/** A contract ABI type as Clarity source writes it (the API's function_args[].type). */
+export function abiTypeString(t) {
+  if (typeof t === "string") {
+    return { uint128: "uint", int128: "int", bool: "bool", principal: "principal", trait_reference: "<trait>", none: "none" }[t] ?? t;
+  }
+  if (t.buffer) return `(buff ${t.buffer.length})`;
+  if (t["string-ascii"]) return `(string-ascii ${t["string-ascii"].length})`;
+  if (t["string-utf8"]) return `(string-utf8 ${t["string-utf8"].length})`;
+  if (t.optional) return `(optional ${abiTypeString(t.optional)})`;
+  if (t.response) return `(response ${abiTypeString(t.response.ok)} ${abiTypeString(t.response.error)})`;
+  if (t.list) return `(list ${t.list.length} ${abiTypeString(t.list.type)})`;
+  if (t.tuple) return `(tuple ${t.tuple.map((f) => `(${f.name} ${abiTypeString(f.type)})`).join(" ")})`;
+  return JSON.stringify(t);
+}
+
+/** The API's function_signature: `(define-public (name (arg type) ...))`. */
+export function functionSignature(fn) {
+  const access = { public: "define-public", read_only: "define-read-only", private: "define-private" }[fn.access] ?? "define-public";
+  const args = fn.args.map((a) => ` (${a.name} ${abiTypeString(a.type)})`).join("");
+  return `(${access} (${fn.name}${args}))`;
+}
 
 export class Chain {
   /**
@@ -99,8 +121,11 @@ export class Chain {
     this.nonces = new Map(); // address -> next nonce the chain expects (confirmed)
     this.contractLogs = new Map(); // contract id -> [{txid, height, txIndex, eventIndex, hex, repr}] in chain order
     this.blockTxs = new Map(); // height -> [txid]
-    this.blockTimes = new Map(); // height -> unix seconds (blocks with transactions)
-    this.lastBlockTime = now();
+    // height -> {time, burn}: the simnet's block time (what `stacks-block-time`
+    // returns there) and burn height of every block, recorded as it is mined
+    this.blockInfo = new Map();
+    for (let h = 1; h < simnet.blockHeight; h++) this.blockInfo.set(h, { time: this.snippetTime(h), burn: Math.min(h, simnet.burnBlockHeight) });
+    this.recordBlock();
     this.simSeq = 0;
     this.journalFile = journalFile;
     this.pendingEmpty = 0;
@@ -132,6 +157,28 @@ export class Chain {
 
   stxBalance(address) {
     return this.simnet.getAssetsMap().get("STX")?.get(address) ?? 0n;
+  }
+
+  /** Records the tip block's time and burn height (call after every block mined). */
+  recordBlock() {
+    this.blockInfo.set(this.simnet.blockHeight, { time: Number(this.simnet.getBlockTime()), burn: this.simnet.burnBlockHeight });
+  }
+
+  /** The time of a past block, from the simnet (`get-stacks-block-info? time`). */
+  snippetTime(h) {
+    try {
+      const v = fromHex(this.simnet.runSnippet(`(get-stacks-block-info? time u${h})`));
+      if (v.type === "some") return Number(v.value.value);
+    } catch {}
+    return 0;
+  }
+
+  blockTime(h) {
+    return this.blockInfo.get(h)?.time ?? 0;
+  }
+
+  burnHeightOf(h) {
+    return this.blockInfo.get(h)?.burn ?? 0;
   }
 
   blockHash(height) {
@@ -247,7 +294,8 @@ export class Chain {
       contractId,
       functionName,
       args: tx.payload.functionArgs,
-      postConditionMode: tx.postConditionMode === PostConditionMode.Allow ? "allow" : "deny",
+      // 1 allow, 2 deny, 3 originator (epoch 3.4: only the origin's unlisted transfers abort)
+      postConditionMode: { [PostConditionMode.Allow]: "allow", [PostConditionMode.Deny]: "deny", [PostConditionMode.Originator]: "originator" }[tx.postConditionMode] ?? "deny",
       postConditions,
       status: "pending",
       receiptTime: now(),
@@ -277,8 +325,16 @@ export class Chain {
 
   mineEmpty(n) {
     if (n <= 0) return;
-    this.simnet.mineEmptyBlocks(n);
+    this.mineEmptyRecorded(n);
     if (this.journalFile && !this.replaying) this.pendingEmpty += n;
+  }
+
+  /** n empty blocks, one at a time so that each one's time and burn height is recorded. */
+  mineEmptyRecorded(n) {
+    for (let i = 0; i < n; i++) {
+      this.simnet.mineEmptyBlock();
+      this.recordBlock();
+    }
   }
 
   /** Runs a record's call in a block of its own and indexes its result and events. */
@@ -299,18 +355,20 @@ export class Chain {
     }
     if (this.simnet.blockHeight === before) this.simnet.mineEmptyBlock();
     const height = this.simnet.blockHeight;
+    this.recordBlock();
+    // `time` (the wall clock, kept in the journal) is not the block's time:
+    // the block time is the simnet's, the one the contracts see
+    void time;
     rec.status = result.type === ClarityType.ResponseOk ? "success" : "abort_by_response";
     rec.result = result;
     rec.events = events;
     rec.vmError = vmError;
     rec.blockHeight = height;
-    rec.burnBlockHeight = this.simnet.burnBlockHeight;
-    rec.blockTime = time;
+    rec.burnBlockHeight = this.burnHeightOf(height);
+    rec.blockTime = this.blockTime(height);
     rec.txIndex = 0;
     rec.warning = this.postConditionWarning(rec);
-    this.lastBlockTime = time;
     this.blockTxs.set(height, [rec.txid]);
-    this.blockTimes.set(height, time);
     events.forEach((e, i) => {
       if (e.event !== "print_event") return;
       const cid = e.data.contract_identifier;
@@ -333,15 +391,17 @@ export class Chain {
    * mentions would be aborted by a node: say so on the record.
    */
   postConditionWarning(rec) {
-    if (rec.kind !== "raw" || rec.postConditionMode !== "deny" || rec.status !== "success") return undefined;
-    const moved = rec.events.filter((e) => ["ft_transfer_event", "stx_transfer_event", "nft_transfer_event", "ft_burn_event", "stx_burn_event", "nft_burn_event"].includes(e.event));
+    if (rec.kind !== "raw" || rec.postConditionMode === "allow" || rec.status !== "success") return undefined;
+    const moved = rec.events
+      .filter((e) => ["ft_transfer_event", "stx_transfer_event", "nft_transfer_event", "ft_burn_event", "stx_burn_event", "nft_burn_event"].includes(e.event))
+      .filter((e) => rec.postConditionMode === "deny" || e.data.sender === rec.sender);
     const who = (pc) => (pc.address === "origin" ? rec.sender : pc.address);
     const uncovered = moved.filter((e) => {
       const asset = e.data.asset_identifier;
       return !rec.postConditions.some((pc) => who(pc) === e.data.sender && (asset === undefined ? pc.type === "stx-postcondition" : pc.asset === asset));
     });
     if (uncovered.length === 0) return undefined;
-    return `post-conditions not enforced by chain-sim: a node would abort this deny-mode transaction (abort_by_post_condition): ${uncovered.length} asset movement(s) without a post-condition`;
+    return `post-conditions not enforced by chain-sim: a node would abort this ${rec.postConditionMode}-mode transaction (abort_by_post_condition): ${uncovered.length} asset movement(s) without a post-condition`;
   }
 
   /** Mines `n` block ticks at once (POST /sim/mine). */
@@ -460,7 +520,7 @@ export class Chain {
         continue;
       }
       if (e.t === "empty") {
-        this.simnet.mineEmptyBlocks(e.n);
+        this.mineEmptyRecorded(e.n);
       } else if (e.t === "sim") {
         this.simCall(e.sender, e.contract, e.fn, e.args.map(fromHex), { txid: e.txid, time: e.time });
       } else if (e.t === "raw") {
@@ -485,6 +545,7 @@ export class Chain {
   // ------------------------------------------------------------ API shapes
 
   txJson(rec) {
+    const fnAbi = this.findFunction(rec.contractId, rec.functionName).fn;
     const base = {
       tx_id: "0x" + rec.txid,
       nonce: rec.nonce,
@@ -499,12 +560,12 @@ export class Chain {
       contract_call: {
         contract_id: rec.contractId,
         function_name: rec.functionName,
-        function_signature: "",
+        function_signature: fnAbi ? functionSignature(fnAbi) : "",
         function_args: rec.args.map((a, i) => ({
           hex: toHex(a),
           repr: repr(a),
-          name: this.findFunction(rec.contractId, rec.functionName).fn?.args[i]?.name ?? "",
-          type: "",
+          name: fnAbi?.args[i]?.name ?? "",
+          type: fnAbi?.args[i] ? abiTypeString(fnAbi.args[i].type) : "",
         })),
       },
     };
@@ -519,16 +580,16 @@ export class Chain {
       parent_block_hash: this.blockHash(rec.blockHeight - 1),
       block_height: rec.blockHeight,
       block_time: rec.blockTime,
-      block_time_iso: new Date(rec.blockTime * 1000).toISOString(),
+      block_time_iso: iso(rec.blockTime),
       burn_block_height: rec.burnBlockHeight,
-      burn_block_time: rec.blockTime,
-      burn_block_time_iso: new Date(rec.blockTime * 1000).toISOString(),
+      burn_block_time: this.burnBlockTime(rec.blockHeight),
+      burn_block_time_iso: iso(this.burnBlockTime(rec.blockHeight)),
       canonical: true,
       microblock_canonical: true,
       microblock_sequence: 2147483647,
       microblock_hash: "0x",
-      parent_burn_block_time: rec.blockTime,
-      parent_burn_block_time_iso: new Date(rec.blockTime * 1000).toISOString(),
+      parent_burn_block_time: this.burnBlockTime(rec.blockHeight),
+      parent_burn_block_time_iso: iso(this.burnBlockTime(rec.blockHeight)),
       tx_index: rec.txIndex,
       tx_result: { hex: toHex(rec.result), repr: repr(rec.result) },
       event_count: rec.events.length,
@@ -632,7 +693,7 @@ export class Chain {
       stacks_tip: this.blockHash(this.height),
       stacks_tip_consensus_hash: "0x" + sha256(`consensus ${this.height}`).slice(0, 40),
       genesis_chainstate_hash: "0x" + sha256("chain-sim genesis"),
-      unanchored_tip: null,
+      unanchored_tip: this.blockHash(this.height),
       unanchored_seq: null,
       tenure_height: this.burnHeight,
       exit_at_block_height: null,
@@ -640,20 +701,44 @@ export class Chain {
     };
   }
 
+  /** The time of the burn block a Stacks block is anchored to (the first Stacks block of that burn height). */
+  burnBlockTime(h) {
+    const burn = this.burnHeightOf(h);
+    let first = h;
+    while (first > 1 && this.burnHeightOf(first - 1) === burn) first--;
+    return this.blockTime(first);
+  }
+
+  /** GET /extended/v1/block: the API's Block shape; every block has its time and burn height. */
   blocksJson(limit, offset) {
     const results = [];
     for (let h = this.height - offset; h >= 1 && results.length < limit; h--) {
-      const time = this.blockTimes.get(h) ?? (h === this.height ? this.lastBlockTime : 0);
+      const time = this.blockTime(h);
+      const burnTime = this.burnBlockTime(h);
       results.push({
         canonical: true,
         height: h,
         hash: this.blockHash(h),
+        block_time: time,
+        block_time_iso: iso(time),
         index_block_hash: this.blockHash(h),
         parent_block_hash: this.blockHash(h - 1),
-        burn_block_height: this.blockTxs.has(h) ? this.txs.get(this.blockTxs.get(h)[0]).burnBlockHeight : null,
-        block_time: time,
-        block_time_iso: new Date(time * 1000).toISOString(),
+        burn_block_time: burnTime,
+        burn_block_time_iso: iso(burnTime),
+        burn_block_hash: "0x" + sha256(`chain-sim burn block ${this.burnHeightOf(h)}`),
+        burn_block_height: this.burnHeightOf(h),
+        miner_txid: "0x" + sha256(`chain-sim miner ${h}`),
+        parent_microblock_hash: "0x",
+        parent_microblock_sequence: -1,
         txs: (this.blockTxs.get(h) ?? []).map((t) => "0x" + t),
+        microblocks_accepted: [],
+        microblocks_streamed: [],
+        execution_cost_read_count: 0,
+        execution_cost_read_length: 0,
+        execution_cost_runtime: 0,
+        execution_cost_write_count: 0,
+        execution_cost_write_length: 0,
+        microblock_tx_count: {},
       });
     }
     return { limit, offset, total: this.height, results };

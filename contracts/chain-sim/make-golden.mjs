@@ -98,8 +98,34 @@ export async function buildGolden() {
     },
   ];
 
+  // Post-condition mode 3, "originator" (epoch 3.4), kept apart under
+  // `originator_cases`: older readers of `cases` know only allow and deny.
+  const originatorSpecs = [
+    {
+      name: "data-oracle submit-reading, post-condition mode originator (0x03)",
+      sender: "wallet_2",
+      nonce: 7,
+      fee: 1200,
+      mode: "originator",
+      contract: "data-oracle",
+      fn: "submit-reading",
+      args: [Cl.uint(2), Cl.principal(addr("wallet_4")), Cl.uint(30000), Cl.uint(21000), Cl.buffer(sha256("readings-2-bob"))],
+    },
+    {
+      name: "event-manager create-event, post-condition mode originator (0x03), large nonce and fee",
+      sender: "wallet_1",
+      nonce: 4294967297,
+      fee: 123456789,
+      mode: "originator",
+      contract: "event-manager",
+      fn: "create-event",
+      args: [Cl.uint(1767261600), Cl.uint(3600), Cl.uint(500), Cl.uint(2), Cl.uint(100000000)],
+    },
+  ];
+
+  const build = async (list) => {
   const cases = [];
-  for (const s of specs) {
+  for (const s of list) {
     const tx = await makeContractCall({
       contractAddress: deployer,
       contractName: s.contract,
@@ -130,7 +156,9 @@ export async function buildGolden() {
       txid: "0x" + tx.txid(),
     });
   }
-  return { cases };
+  return cases;
+  };
+  return { cases: await build(specs), originator_cases: await build(originatorSpecs) };
 }
 
 export const goldenText = async () => JSON.stringify(await buildGolden(), null, 2) + "\n";

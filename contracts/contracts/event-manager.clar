@@ -130,7 +130,7 @@
     (and (>= now (get start record))
          (>= (- now (get start record)) (+ (get duration record) GRACE-PERIOD)))))
 
-(define-private (chain-time) (default-to u0 (get-stacks-block-info? time (- stacks-block-height u1))))
+(define-private (chain-time) stacks-block-time) ;; the current block's time (Clarity 4)
 
 (define-private (update-event (event-id uint) (name (string-ascii 32)) (record {operator: principal, start: uint, duration: uint, target-reduction-kw: uint, signal-level: uint, reward-pool: uint, status: (string-ascii 16), penalty-rate: uint, verification-threshold: uint, reward-multiplier: uint, min-stake: uint, created-at: uint, ended-at: uint}))
   (begin

@@ -3,8 +3,9 @@
 ;; parameters, and approve or revoke event operators.
 ;;
 ;; Voting weight is the voter's reward-token balance at the snapshot block (the
-;; block before the proposal was created), read with `at-block`, so tokens moved
-;; after a proposal exists cannot vote twice. A proposal passes when, at or
+;; block before the proposal was created), read from the balance checkpoints
+;; reward-token records (`get-balance-at`; Clarity 5 has no `at-block`), so
+;; tokens moved after a proposal exists cannot vote twice. A proposal passes when, at or
 ;; after its end height, (for + against) >= QUORUM-PCT of the total supply at
 ;; the snapshot, and for > against. Anyone may execute a passed proposal, once.
 ;;
@@ -88,8 +89,9 @@
         (votes-against (get votes-against proposal)))
     (asserts! (>= stacks-block-height (get end-height proposal)) ERR-VOTING-OPEN)
     (asserts! (not (get executed proposal)) ERR-ALREADY-EXECUTED)
+    ;; votes-for + votes-against <= the snapshot supply: no overflow
     (asserts! (and (> (+ votes-for votes-against) u0)
-                   (>= (* (+ votes-for votes-against) u100) (* (get total-supply proposal) QUORUM-PCT)))
+                   (>= (+ votes-for votes-against) (quorum-of (get total-supply proposal))))
               ERR-QUORUM-NOT-MET)
     (asserts! (> votes-for votes-against) ERR-PROPOSAL-REJECTED)
     (map-set proposals proposal-id (merge proposal {executed: true}))
@@ -122,12 +124,14 @@
   (match target operator (map-set approved-operators operator (is-eq value u1)) false))))))
 
 (define-private (balance-at (who principal) (height uint))
-  (at-block (unwrap-panic (get-stacks-block-info? id-header-hash height))
-    (unwrap-panic (contract-call? .reward-token get-balance who))))
+  (contract-call? .reward-token get-balance-at who height))
 
 (define-private (supply-at (height uint))
-  (at-block (unwrap-panic (get-stacks-block-info? id-header-hash height))
-    (unwrap-panic (contract-call? .reward-token get-total-supply))))
+  (contract-call? .reward-token get-supply-at height))
+
+;; ceil(supply * QUORUM-PCT / 100), computed without forming supply * QUORUM-PCT.
+(define-private (quorum-of (supply uint))
+  (+ (* (/ supply u100) QUORUM-PCT) (/ (+ (* (mod supply u100) QUORUM-PCT) u99) u100)))
 
 ;; ---------------------------------------------------------------------------
 ;; Read-only

@@ -151,14 +151,18 @@
 (define-private (mint-bonus (user principal) (bonus uint))
   (if (and (> bonus u0)
            (<= bonus (- MAX-UINT (unwrap-panic (contract-call? .reward-token get-total-supply)))))
-      (match (as-contract (contract-call? .reward-token mint bonus user))
-        minted bonus
+      ;; No asset allowance: minting moves nothing out of the escrow. The
+      ;; mint's result is read inside (a `try!` there would abort the claim).
+      (match (as-contract? () (is-ok (contract-call? .reward-token mint bonus user)))
+        minted (if minted bonus u0)
         refused u0)
       u0))
 
-;; Transfer from the escrow (this contract).
+;; Transfer from the escrow (this contract), allowing exactly `amount` DRT
+;; out of it (Clarity 4 `as-contract?` with a `with-ft` allowance).
 (define-private (pay (recipient principal) (amount uint))
-  (as-contract (contract-call? .reward-token transfer amount tx-sender recipient none)))
+  (as-contract? ((with-ft .reward-token "drt" amount))
+    (try! (contract-call? .reward-token transfer amount current-contract recipient none))))
 
 (define-private (settle (event-id uint) (user principal) (name (string-ascii 32)) (outcome (string-ascii 16))
                         (stake uint) (returned uint) (reward uint) (bonus uint) (penalty uint))
@@ -180,4 +184,4 @@
   (default-to {paid-out: u0, settled-count: u0, reclaimed: false} (map-get? ledgers event-id)))
 
 (define-read-only (get-escrow-balance)
-  (unwrap-panic (contract-call? .reward-token get-balance (as-contract tx-sender))))
+  (unwrap-panic (contract-call? .reward-token get-balance current-contract)))

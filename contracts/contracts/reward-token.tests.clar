@@ -26,7 +26,9 @@
 (define-private (rv-seed (who principal))
   (begin
     (unwrap-panic (ft-mint? drt u1000000000 who))
-    (var-set total-minted (+ (var-get total-minted) u1000000000))))
+    (var-set total-minted (+ (var-get total-minted) u1000000000))
+    (checkpoint-balance who)
+    (checkpoint-supply)))
 (map rv-seed RV-HOLDERS)
 
 (define-private (rv-add-balance (who principal) (acc uint))
@@ -50,6 +52,15 @@
 ;; Transfers conserve supply: the balances of every possible holder add up to it.
 (define-read-only (invariant-balances-add-up-to-supply)
   (is-eq (fold rv-add-balance RV-HOLDERS u0) (ft-get-supply drt)))
+
+;; The checkpoints answer the current balances and supply for the current
+;; block (and so for every later one): every change was recorded.
+(define-private (rv-checkpoint-matches (who principal) (acc bool))
+  (and acc (is-eq (get-balance-at who stacks-block-height) (ft-get-balance drt who))))
+
+(define-read-only (invariant-checkpoints-match-balances)
+  (and (fold rv-checkpoint-matches RV-HOLDERS true)
+       (is-eq (get-supply-at stacks-block-height) (ft-get-supply drt))))
 
 ;; With no successful mint call, supply is still the seeded amount.
 (define-read-only (invariant-no-mint-no-growth)

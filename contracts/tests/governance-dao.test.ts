@@ -178,5 +178,21 @@ describe("governance-dao", () => {
     // the owner's list is separate from governance's
     expect(ro("event-manager", "is-operator", [Cl.principal(OPERATOR)])).toBeBool(true);
   });
-});
 
+  it("measures the quorum without overflow whatever the supply (2^127)", () => {
+    mint(DAVE, 2n ** 127n); // before: supply * 20 passed 2^128 and execute aborted
+    simnet.mineEmptyBlocks(1);
+    expectOk(propose("penalty-rate", 10n, DAVE), Cl.uint(1));
+    expectOk(vote(1n, true, DAVE));
+    simnet.mineEmptyBlocks(VOTING_PERIOD);
+    expectOk(execute(1n));
+    expect(ro("governance-dao", "get-penalty-rate", [])).toBeUint(10);
+    // just under the quorum (20 % of a supply that is not a multiple of 100, rounded up) fails
+    mint(VOTER, 3n); // supply is now odd
+    simnet.mineEmptyBlocks(1);
+    expectOk(propose("penalty-rate", 20n), Cl.uint(2));
+    expectOk(vote(2n, true, VOTER));
+    simnet.mineEmptyBlocks(VOTING_PERIOD);
+    expectErr(execute(2n), "governance-dao", "ERR-QUORUM-NOT-MET");
+  });
+});

@@ -8,14 +8,22 @@
 //      and the escrow balance equals pools - paid-out + unsettled stakes);
 //   3. every stake is returned or slashed exactly once (one settlement per
 //      pair, returned + penalty = stake, ledger counts agree);
-//   4. one verification per pair (and the summaries agree).
+//   4. one verification per pair (and the summaries agree);
+//   5. no funds are stuck: at the end of every run, with the operator and the
+//      participants gone, a stranger alone (ending or cancelling abandoned
+//      events after their grace, verifying after the window, slashing,
+//      claiming on the participants' behalf, refunding) settles every stake,
+//      and the operators' reclaim empties the escrow down to the plain
+//      donations. Readings include out-of-range values (above MAX-WH, up to
+//      2^128 - 1), which must be refused, never accepted and left to abort a
+//      settlement.
 //
 // Fixed seed and bounded runs: PBT_SEED (default 20251125), PBT_RUNS (default 20).
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import { Cl, ClarityType, ClarityValue } from "@stacks/transactions";
 import {
-  ALICE, BOB, CAROL, DAVE, DEPLOYER, DISTRIBUTOR, DRT, FAUCET, MALLORY, OPERATOR, ORACLE, TREASURY, VOTER,
+  ALICE, BOB, CAROL, DAVE, DEPLOYER, DISTRIBUTOR, DRT, FAUCET, MALLORY, MAX_WH, OPERATOR, ORACLE, TREASURY, VERIFICATION_WINDOW, VOTER,
   balance, bootstrap, call, dataHash, eventArgs, mint, readingEntry, registerWithDevice, ro, supply,
 } from "./helpers";
 
@@ -30,10 +38,12 @@ type Action =
   | { kind: "commit"; user: number; ev: number; pct: number; stake: number }
   | { kind: "lifecycle"; fn: "start-event" | "end-event" | "cancel-event"; ev: number; caller: number }
   | { kind: "reading"; ev: number; user: number; baseline: number; actual: number; caller: number }
+  | { kind: "huge-reading"; ev: number; user: number; baseline: bigint; actual: bigint }
   | { kind: "batch"; ev: number; rows: { user: number; baseline: number; actual: number }[] }
   | { kind: "verify"; ev: number; user: number; caller: number }
   | { kind: "mine"; blocks: number }
   | { kind: "claim"; ev: number; user: number }
+  | { kind: "claim-for"; ev: number; user: number; caller: number }
   | { kind: "slash"; ev: number; user: number; caller: number }
   | { kind: "refund"; ev: number; user: number; caller: number }
   | { kind: "reclaim"; ev: number; caller: number }
@@ -41,17 +51,21 @@ type Action =
   | { kind: "govern"; parameter: "penalty-rate" | "reward-multiplier" | "verification-threshold"; value: number };
 
 const ev = fc.nat({ max: 3 });
+// Wh values around and far above data-oracle's MAX-WH (10^15).
+const HUGE = fc.oneof(fc.constant(0n), fc.constant(1n), fc.constant(MAX_WH), fc.constant(MAX_WH + 1n), fc.constant(2n ** 127n), fc.constant(2n ** 128n - 1n), fc.bigInt({ min: 1n, max: 2n ** 128n - 1n }));
 const user = fc.nat({ max: USERS.length - 1 });
 const caller = fc.nat({ max: CALLERS.length - 1 });
 const action: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant("create" as const), pool: fc.integer({ min: 0, max: 60 }), caller: fc.constantFrom(5, 5, 5, 0) }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant("commit" as const), user, ev, pct: fc.integer({ min: 0, max: 100 }), stake: fc.integer({ min: 0, max: 30 }) }), weight: 5 },
-  { arbitrary: fc.record({ kind: fc.constant("lifecycle" as const), fn: fc.constantFrom("start-event" as const, "end-event" as const, "cancel-event" as const), ev, caller: fc.constantFrom(5, 5, 5, 0) }), weight: 4 },
+  { arbitrary: fc.record({ kind: fc.constant("lifecycle" as const), fn: fc.constantFrom("start-event" as const, "end-event" as const, "cancel-event" as const), ev, caller: fc.constantFrom(5, 5, 5, 0, 4) }), weight: 4 },
   { arbitrary: fc.record({ kind: fc.constant("reading" as const), ev, user, baseline: fc.integer({ min: 0, max: 20_000 }), actual: fc.integer({ min: 0, max: 25_000 }), caller: fc.constantFrom(6, 6, 6, 0) }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constant("huge-reading" as const), ev, user, baseline: HUGE, actual: HUGE }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant("batch" as const), ev, rows: fc.array(fc.record({ user, baseline: fc.integer({ min: 1, max: 20_000 }), actual: fc.integer({ min: 0, max: 20_000 }) }), { minLength: 1, maxLength: 4 }) }), weight: 3 },
   { arbitrary: fc.record({ kind: fc.constant("verify" as const), ev, user, caller }), weight: 5 },
   { arbitrary: fc.record({ kind: fc.constant("mine" as const), blocks: fc.integer({ min: 1, max: 150 }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant("claim" as const), ev, user }), weight: 4 },
+  { arbitrary: fc.record({ kind: fc.constant("claim-for" as const), ev, user, caller }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant("slash" as const), ev, user, caller }), weight: 3 },
   { arbitrary: fc.record({ kind: fc.constant("refund" as const), ev, user, caller }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant("reclaim" as const), ev, caller: fc.constantFrom(5, 5, 0) }), weight: 2 },
@@ -237,6 +251,14 @@ function perform(a: Action, m: Model) {
       return;
     case "claim":
       return run("reward-distributor", "claim", [Cl.uint(id())], USERS[a.user]);
+    case "claim-for":
+      return run("reward-distributor", "claim-for", [Cl.uint(id()), Cl.principal(USERS[a.user])], CALLERS[a.caller]);
+    case "huge-reading": {
+      const res = run("data-oracle", "submit-reading", [Cl.uint(id()), Cl.principal(USERS[a.user]), Cl.uint(a.baseline), Cl.uint(a.actual), Cl.buffer(dataHash("huge"))], ORACLE);
+      // an out-of-range value is never stored
+      if (a.baseline > MAX_WH || a.actual > MAX_WH) expect(res.result).toBeErr(expect.anything());
+      return res;
+    }
     case "slash":
       return run("reward-distributor", "slash", [Cl.uint(id()), Cl.principal(USERS[a.user])], CALLERS[a.caller]);
     case "refund":
@@ -258,6 +280,54 @@ function perform(a: Action, m: Model) {
       return run("governance-dao", "execute", [Cl.uint(pid)], MALLORY);
     }
   }
+}
+
+// 5. With everyone gone but a stranger (FAUCET: holds no DRT, has no role),
+// every stake is settled and every pool reclaimed: nothing stays in escrow
+// but the plain donations.
+function drainEscrow(m: Model) {
+  const run = (contract: string, fn: string, args: ClarityValue[], sender: string) => {
+    const res = call(contract, fn, args, sender);
+    m.observe(res.events);
+    if (res.result.type === ClarityType.ResponseOk) checkInvariants(m);
+    return res;
+  };
+  const status = (id: bigint) => (tupleOf(ro("event-manager", "get-event", [Cl.uint(id)]))["status"] as any).value as string;
+  const ids = [...m.events.keys()];
+  // abandoned events: past their grace (they start in 2026), anyone closes them
+  for (const id of ids) {
+    if (status(id) === "created") expect(run("event-manager", "cancel-event", [Cl.uint(id)], FAUCET).result.type).toBe(ClarityType.ResponseOk);
+    if (status(id) === "active") expect(run("event-manager", "end-event", [Cl.uint(id)], FAUCET).result.type).toBe(ClarityType.ResponseOk);
+  }
+  simnet.mineEmptyBlocks(VERIFICATION_WINDOW + 1);
+  for (const id of ids) {
+    const people = (ro("commitment", "get-event-participants", [Cl.uint(id)]) as any).value.map((p: any) => p.value as string);
+    for (const u of people) {
+      const who = [Cl.uint(id), Cl.principal(u)];
+      if (status(id) === "cancelled") {
+        if (ro("reward-distributor", "get-settlement", who).type === ClarityType.OptionalNone) {
+          expect(run("reward-distributor", "refund-stake", who, FAUCET).result.type).toBe(ClarityType.ResponseOk);
+        }
+        continue;
+      }
+      if (ro("verification-engine", "get-verification", who).type === ClarityType.OptionalNone) {
+        expect(run("verification-engine", "verify-participant", who, FAUCET).result.type).toBe(ClarityType.ResponseOk);
+      }
+    }
+    for (const u of people) {
+      const who = [Cl.uint(id), Cl.principal(u)];
+      if (ro("reward-distributor", "get-settlement", who).type !== ClarityType.OptionalNone) continue;
+      const v = tupleOf(ro("verification-engine", "get-verification", who));
+      const fn = v["compliant"].type === ClarityType.BoolTrue ? "claim-for" : "slash";
+      expect(run("reward-distributor", fn, who, FAUCET).result.type).toBe(ClarityType.ResponseOk);
+    }
+    const ledger = tupleOf(ro("reward-distributor", "get-ledger", [Cl.uint(id)]));
+    if (ledger["reclaimed"].type === ClarityType.BoolFalse) {
+      const operator = (tupleOf(ro("event-manager", "get-event", [Cl.uint(id)]))["operator"] as any).value as string;
+      expect(run("reward-distributor", "reclaim-pool", [Cl.uint(id)], operator).result.type).toBe(ClarityType.ResponseOk);
+    }
+  }
+  expect(balance(DISTRIBUTOR)).toBe(m.donations);
 }
 
 // What the random runs reached, to make sure they exercise the paths that matter.
@@ -294,6 +364,7 @@ describe("program invariants (fast-check over the simnet)", () => {
           if (!res || res.result.type === ClarityType.ResponseOk) checkInvariants(m);
         }
         checkInvariants(m);
+        drainEscrow(m);
       }),
       { seed: SEED, numRuns: RUNS, endOnFailure: true },
     );

@@ -107,4 +107,41 @@ describe("reward-token (SIP-010)", () => {
     expectErr(call("reward-token", "set-minter", [Cl.principal(BOB), Cl.bool(true)], DEPLOYER), "reward-token", "ERR-OWNER-ONLY");
     expectOk(call("reward-token", "set-minter", [Cl.principal(BOB), Cl.bool(true)], ALICE));
   });
+
+  it("records balance and supply checkpoints that answer for any past block", () => {
+    expectOk(call("reward-token", "set-minter", [Cl.principal(DEPLOYER), Cl.bool(true)], DEPLOYER));
+    const at = (who: string, h: number) => ro("reward-token", "get-balance-at", [Cl.principal(who), Cl.uint(h)]);
+    const supplyAt = (h: number) => ro("reward-token", "get-supply-at", [Cl.uint(h)]);
+    const h0 = simnet.stacksBlockHeight;
+    expect(at(ALICE, h0)).toBeUint(0);
+    expect(supplyAt(h0)).toBeUint(0);
+    // a history of 40 changes over 40 blocks (several search steps), with
+    // gaps of empty blocks in between
+    const history: { h: number; alice: bigint; bob: bigint; supply: bigint }[] = [];
+    let a = 0n, b = 0n, sup = 0n;
+    for (let i = 1; i <= 40; i++) {
+      if (i % 3 === 0 && a > 0n) {
+        expectOk(transfer(a / 2n, ALICE, BOB));
+        b += a / 2n; a -= a / 2n;
+      } else {
+        mint(ALICE, BigInt(i) * DRT);
+        a += BigInt(i) * DRT; sup += BigInt(i) * DRT;
+      }
+      history.push({ h: simnet.stacksBlockHeight, alice: a, bob: b, supply: sup });
+      if (i % 7 === 0) simnet.mineEmptyBlocks(3);
+    }
+    const value = (h: number, k: "alice" | "bob" | "supply") => {
+      let v = 0n;
+      for (const e of history) if (e.h <= h) v = e[k];
+      return v;
+    };
+    for (let h = h0 - 1; h <= simnet.stacksBlockHeight + 2; h++) {
+      expect(at(ALICE, h), `alice@${h}`).toBeUint(value(h, "alice"));
+      expect(at(BOB, h), `bob@${h}`).toBeUint(value(h, "bob"));
+      expect(supplyAt(h), `supply@${h}`).toBeUint(value(h, "supply"));
+    }
+    expect(at(ALICE, simnet.stacksBlockHeight)).toBeUint(balance(ALICE));
+    expect(supplyAt(simnet.stacksBlockHeight)).toBeUint(supply());
+    expect(at(MALLORY, simnet.stacksBlockHeight)).toBeUint(0);
+  });
 });

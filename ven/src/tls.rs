@@ -16,26 +16,22 @@
 //! The push listener serves on the same stack, with the same suites, and
 //! takes only the pinned VTN certificate.
 
+use std::path::Path;
 use std::sync::Arc;
+
+use oadr_edge::pinned::PinnedClient;
 
 use openssl::ssl::{
     SslAcceptor, SslAcceptorBuilder, SslContext, SslContextBuilder, SslFiletype, SslMethod,
-    SslOptions, SslVerifyMode, SslVersion,
+    SslOptions, SslVerifyMode,
 };
-use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::config::TlsConfig;
 use crate::error::{Result, VenError};
 
-/// The openssl stack's TLS 1.2 cipher list, most preferred first: forward
-/// secret AEAD suites when the VTN offers them, then the two suites the 2.0b
-/// profile mandates. `@SECLEVEL=2` is stated so that a system policy that
-/// raised the level (which forbids RSA key transport) does not silently drop
-/// `AES128-SHA256`; level 2 still demands 2048-bit RSA keys.
-pub const OPENSSL_CIPHERS: &str = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:\
-ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:\
-ECDHE-ECDSA-AES128-SHA256:AES128-SHA256:@SECLEVEL=2";
+/// The 2.0b cipher list (shared with the VTN; see `oadr_edge::profile`).
+pub use oadr_edge::profile::OPENSSL_CIPHERS;
 
 fn cfg_err(what: &str, path: &str, e: impl std::fmt::Display) -> VenError {
     VenError::Config(format!("TLS {what} {path}: {e}"))
@@ -49,22 +45,12 @@ fn load(
     Vec<CertificateDer<'static>>,
     PrivateKeyDer<'static>,
 )> {
-    let mut roots = rustls::RootCertStore::empty();
-    let cas = CertificateDer::pem_file_iter(&t.ca)
-        .and_then(|i| i.collect::<std::result::Result<Vec<_>, _>>())
-        .map_err(|e| cfg_err("CA file", &t.ca, e))?;
-    let (added, _ignored) = roots.add_parsable_certificates(cas);
-    if added == 0 {
-        return Err(cfg_err("CA file", &t.ca, "no usable certificate"));
-    }
-    let chain = CertificateDer::pem_file_iter(&t.cert)
-        .and_then(|i| i.collect::<std::result::Result<Vec<_>, _>>())
-        .map_err(|e| cfg_err("certificate", &t.cert, e))?;
-    if chain.is_empty() {
-        return Err(cfg_err("certificate", &t.cert, "no certificate"));
-    }
-    let key = PrivateKeyDer::from_pem_file(&t.key).map_err(|e| cfg_err("key", &t.key, e))?;
-    Ok((roots, chain, key))
+    let e = |e: oadr_edge::Error| VenError::Config(e.to_string());
+    Ok((
+        oadr_edge::pem::roots(Path::new(&t.ca)).map_err(e)?,
+        oadr_edge::pem::chain(Path::new(&t.cert)).map_err(e)?,
+        oadr_edge::pem::key(Path::new(&t.key)).map_err(e)?,
+    ))
 }
 
 /// The push listener's server configuration: HTTPS with our certificate (the
@@ -80,16 +66,9 @@ pub fn push_server_config(
     need_pin(vtn_fingerprints)?;
     let (roots, chain, key) = load(t)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let inner = rustls::server::WebPkiClientVerifier::builder_with_provider(
-        Arc::new(roots),
-        provider.clone(),
-    )
-    .build()
-    .map_err(|e| cfg_err("CA file", &t.ca, e))?;
-    let verifier = Arc::new(PinnedClient {
-        inner,
-        fingerprints: vtn_fingerprints.to_vec(),
-    });
+    let verifier = Arc::new(
+        PinnedClient::new(roots, vtn_fingerprints).map_err(|e| cfg_err("CA file", &t.ca, e))?,
+    );
     rustls::ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|e| VenError::Config(format!("TLS: {e}")))?
@@ -120,88 +99,20 @@ pub fn push_openssl_acceptor(
     let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server())
         .map_err(ossl_err("acceptor"))?;
     profile_2_0b(&mut b, t)?;
-    b.set_options(SslOptions::CIPHER_SERVER_PREFERENCE | SslOptions::NO_RENEGOTIATION);
+    // The server's order decides (the shared profile set the client's options).
+    b.set_options(SslOptions::CIPHER_SERVER_PREFERENCE);
     b.set_client_ca_list(
         openssl::x509::X509Name::load_client_ca_file(&t.ca)
             .map_err(|err| cfg_err("CA file", &t.ca, err))?,
     );
-    let pins = vtn_fingerprints.to_vec();
     b.set_verify_callback(
         SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT,
-        move |chain_ok, ctx| {
-            // OpenSSL calls this per certificate, the leaf (depth 0) last.
-            if !chain_ok || ctx.error_depth() != 0 {
-                return chain_ok;
-            }
-            let Some(der) = ctx.current_cert().and_then(|c| c.to_der().ok()) else {
-                return false;
-            };
-            let fp = adr_schema::fingerprint::fingerprint(&der);
-            let pinned = pins.contains(&fp);
-            if !pinned {
-                tracing::warn!(fingerprint = %fp, "push refused: the client certificate is not the VTN's");
-            }
-            pinned
-        },
+        oadr_edge::profile::pin_leaf(vtn_fingerprints.to_vec()),
     );
     // Needed with client certificates, or a resumed session fails.
     b.set_session_id_context(b"oadr-ven-push")
         .map_err(ossl_err("session id context"))?;
     Ok(b)
-}
-
-/// WebPKI client validation, then one of the VTN's fingerprints.
-#[derive(Debug)]
-struct PinnedClient {
-    inner: Arc<dyn rustls::server::danger::ClientCertVerifier>,
-    fingerprints: Vec<String>,
-}
-
-impl rustls::server::danger::ClientCertVerifier for PinnedClient {
-    fn root_hint_subjects(&self) -> &[rustls::DistinguishedName] {
-        self.inner.root_hint_subjects()
-    }
-
-    fn verify_client_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        now: rustls::pki_types::UnixTime,
-    ) -> std::result::Result<rustls::server::danger::ClientCertVerified, rustls::Error> {
-        let verified = self
-            .inner
-            .verify_client_cert(end_entity, intermediates, now)?;
-        let fp = adr_schema::fingerprint::fingerprint(end_entity);
-        if !self.fingerprints.contains(&fp) {
-            tracing::warn!(fingerprint = %fp, "push refused: the client certificate is not the VTN's");
-            return Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::ApplicationVerificationFailure,
-            ));
-        }
-        Ok(verified)
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.inner.supported_verify_schemes()
-    }
 }
 
 /// The rustls client configuration: our certificate chain and key, and the
@@ -233,12 +144,7 @@ fn ossl_err(what: &'static str) -> impl Fn(openssl::error::ErrorStack) -> VenErr
 /// certificate chain and key, and only the configured roots (never the
 /// system store) to check the peer's chain.
 fn profile_2_0b(b: &mut SslContextBuilder, t: &TlsConfig) -> Result<()> {
-    b.set_min_proto_version(Some(SslVersion::TLS1_2))
-        .map_err(ossl_err("protocol"))?;
-    b.set_max_proto_version(Some(SslVersion::TLS1_2))
-        .map_err(ossl_err("protocol"))?;
-    b.set_cipher_list(OPENSSL_CIPHERS)
-        .map_err(ossl_err("cipher list"))?;
+    oadr_edge::profile::profile_2_0b(b, false).map_err(|e| VenError::Config(e.to_string()))?;
     b.set_ca_file(&t.ca)
         .map_err(|err| cfg_err("CA file", &t.ca, err))?;
     b.set_certificate_chain_file(&t.cert)

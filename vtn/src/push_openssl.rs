@@ -14,10 +14,10 @@ use anyhow::Context;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::rt::TokioIo;
-use openssl::ssl::{SslConnector, SslFiletype, SslMethod, SslOptions, SslVerifyMode, SslVersion};
+use openssl::ssl::{SslConnector, SslFiletype, SslMethod, SslVerifyMode};
 use openssl::x509::store::X509StoreBuilder;
 
-use crate::tls::{Tls, OPENSSL_CIPHERS};
+use crate::tls::Tls;
 
 /// A connector that presents the VTN's certificate and accepts only the VEN
 /// certificate with `fingerprint` (normalised, `AA:BB:...`).
@@ -25,11 +25,7 @@ pub fn connector(t: &Tls, fingerprint: &str) -> anyhow::Result<SslConnector> {
     let mut b = SslConnector::builder(SslMethod::tls_client())?;
     // The builder trusts the system roots; only the client CA bundle may.
     b.set_cert_store(X509StoreBuilder::new()?.build());
-    b.set_min_proto_version(Some(SslVersion::TLS1_2))?;
-    b.set_max_proto_version(Some(SslVersion::TLS1_2))?;
-    b.set_cipher_list(OPENSSL_CIPHERS)
-        .context("setting the 2.0b cipher list")?;
-    b.set_options(SslOptions::NO_RENEGOTIATION);
+    oadr_edge::profile::profile_2_0b(&mut b, false)?;
     b.set_ca_file(&t.client_ca)
         .with_context(|| format!("loading {}", t.client_ca.display()))?;
     b.set_certificate_chain_file(&t.cert)
@@ -38,16 +34,10 @@ pub fn connector(t: &Tls, fingerprint: &str) -> anyhow::Result<SslConnector> {
         .with_context(|| format!("loading {}", t.key.display()))?;
     b.check_private_key()
         .with_context(|| format!("{} does not match {}", t.key.display(), t.cert.display()))?;
-    let pin = fingerprint.to_owned();
-    b.set_verify_callback(SslVerifyMode::PEER, move |chain_ok, ctx| {
-        // Called per certificate, the VEN's own (depth 0) last.
-        if !chain_ok || ctx.error_depth() != 0 {
-            return chain_ok;
-        }
-        ctx.current_cert()
-            .and_then(|c| c.to_der().ok())
-            .is_some_and(|der| adr_schema::fingerprint::fingerprint(&der) == pin)
-    });
+    b.set_verify_callback(
+        SslVerifyMode::PEER,
+        oadr_edge::profile::pin_leaf(vec![fingerprint.to_owned()]),
+    );
     Ok(b.build())
 }
 

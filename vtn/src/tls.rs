@@ -19,9 +19,7 @@ use std::sync::Arc;
 use actix_web::dev::Extensions;
 use actix_web::rt::net::TcpStream;
 use anyhow::Context;
-use openssl::ssl::{
-    SslAcceptor, SslAcceptorBuilder, SslFiletype, SslMethod, SslOptions, SslVerifyMode, SslVersion,
-};
+use openssl::ssl::{SslAcceptor, SslAcceptorBuilder, SslFiletype, SslMethod, SslVerifyMode};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert, WebPkiClientVerifier};
@@ -62,12 +60,8 @@ pub struct Tls {
     pub client_ca: PathBuf,
 }
 
-/// OpenSSL cipher list for the 2.0b profile: ECDHE-GCM first when the peer offers it,
-/// then the two suites the profile mandates.
-pub const OPENSSL_CIPHERS: &str = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:\
-ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:\
-ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:\
-ECDHE-ECDSA-AES128-SHA256:AES128-SHA256";
+/// The 2.0b cipher list (shared with the VEN; see `oadr_edge::profile`).
+pub use oadr_edge::profile::OPENSSL_CIPHERS;
 
 /// The verified client certificate of a connection (put in the connection data).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -122,11 +116,7 @@ impl Tls {
     pub fn openssl_acceptor(&self) -> anyhow::Result<SslAcceptorBuilder> {
         self.check_files()?;
         let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server())?;
-        b.set_min_proto_version(Some(SslVersion::TLS1_2))?;
-        b.set_max_proto_version(Some(SslVersion::TLS1_2))?;
-        b.set_cipher_list(OPENSSL_CIPHERS)
-            .context("setting the 2.0b cipher list")?;
-        b.set_options(SslOptions::CIPHER_SERVER_PREFERENCE | SslOptions::NO_RENEGOTIATION);
+        oadr_edge::profile::profile_2_0b(&mut b, true)?;
         // One slot per key type: OpenSSL serves the certificate the negotiated suite needs.
         let mut pairs = vec![(&self.cert, &self.key)];
         if let Some((c, k)) = &self.ec {

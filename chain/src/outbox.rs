@@ -290,10 +290,13 @@ pub fn allocate_nonce(nonces: &AccountNonces, held: &BTreeSet<u64>) -> u64 {
 }
 
 /// Where the VTN keeps outbox items (its database; [`MemoryStore`] in tests).
-/// `save` must be durable when it returns.
-pub trait OutboxStore {
-    fn open_items(&self) -> Result<Vec<OutboxItem>>;
-    fn save(&mut self, item: &OutboxItem) -> Result<()>;
+/// `save` must be durable when it returns. Async, so that a store on a
+/// blocking database runs it off the async threads (a busy database must not
+/// stall the runtime that also serves push and timers).
+#[async_trait::async_trait]
+pub trait OutboxStore: Send {
+    async fn open_items(&self) -> Result<Vec<OutboxItem>>;
+    async fn save(&mut self, item: &OutboxItem) -> Result<()>;
 }
 
 /// An in-memory store.
@@ -302,8 +305,8 @@ pub struct MemoryStore {
     pub items: BTreeMap<String, OutboxItem>,
 }
 
-impl OutboxStore for MemoryStore {
-    fn open_items(&self) -> Result<Vec<OutboxItem>> {
+impl MemoryStore {
+    pub fn open_items(&self) -> Result<Vec<OutboxItem>> {
         Ok(self
             .items
             .values()
@@ -311,9 +314,19 @@ impl OutboxStore for MemoryStore {
             .cloned()
             .collect())
     }
-    fn save(&mut self, item: &OutboxItem) -> Result<()> {
+    pub fn save(&mut self, item: &OutboxItem) -> Result<()> {
         self.items.insert(item.key.clone(), item.clone());
         Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl OutboxStore for MemoryStore {
+    async fn open_items(&self) -> Result<Vec<OutboxItem>> {
+        MemoryStore::open_items(self)
+    }
+    async fn save(&mut self, item: &OutboxItem) -> Result<()> {
+        MemoryStore::save(self, item)
     }
 }
 
@@ -362,7 +375,7 @@ pub async fn run_once(
     now: i64,
     cfg: &OutboxConfig,
 ) -> Result<RunReport> {
-    let mut items = store.open_items()?;
+    let mut items = store.open_items().await?;
     items.sort_by(|a, b| a.key.cmp(&b.key));
     let mut report = RunReport::default();
     if items.is_empty() {
@@ -385,7 +398,7 @@ pub async fn run_once(
                     };
                     let old_nonce = item.held_nonce();
                     let d = on_status(&mut item, &status, &nonces, tip, now, cfg);
-                    store.save(&item)?;
+                    store.save(&item).await?;
                     match d {
                         Decision::Send => {
                             send(client, store, &mut item, now, cfg, &mut report).await?;
@@ -407,7 +420,7 @@ pub async fn run_once(
                     let tx = signer.sign(&item.call, nonce)?;
                     held.insert(nonce);
                     on_signed(&mut item, tx, now);
-                    store.save(&item)?; // durable before it leaves
+                    store.save(&item).await?; // durable before it leaves
                     report.signed += 1;
                     send(client, store, &mut item, now, cfg, &mut report).await?;
                     break;
@@ -438,5 +451,5 @@ async fn send(
     let result = client.broadcast(&bytes).await;
     report.sent += 1;
     on_sent(item, &result, now, cfg);
-    store.save(item)
+    store.save(item).await
 }

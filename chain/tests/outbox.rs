@@ -87,11 +87,12 @@ struct CrashingStore<'a> {
     fail_at: usize,
 }
 
+#[async_trait::async_trait]
 impl OutboxStore for CrashingStore<'_> {
-    fn open_items(&self) -> adr_chain::Result<Vec<OutboxItem>> {
+    async fn open_items(&self) -> adr_chain::Result<Vec<OutboxItem>> {
         self.inner.open_items()
     }
-    fn save(&mut self, item: &OutboxItem) -> adr_chain::Result<()> {
+    async fn save(&mut self, item: &OutboxItem) -> adr_chain::Result<()> {
         self.saves += 1;
         if self.saves >= self.fail_at {
             return Err(Error::Invalid("crash".into()));

@@ -27,7 +27,10 @@ fn state_name(item: &OutboxItem) -> &'static str {
     }
 }
 
-/// Outbox items in the VTN's SQLite database; `save` is durable (WAL commit) when it returns.
+/// Outbox items in the VTN's SQLite database; `save` is durable (WAL commit)
+/// when it returns. Every call runs on the blocking pool: the outbox is
+/// driven from the same async thread as push and the timers, and a busy
+/// database (up to the 10 s busy timeout) must not stall them.
 pub struct SqliteOutbox {
     pool: Pool,
     now_ms: i64,
@@ -40,36 +43,39 @@ fn event_of(key: &str) -> i64 {
         .unwrap_or(-1)
 }
 
+fn store_err(e: impl std::fmt::Display) -> adr_chain::Error {
+    adr_chain::Error::Api(format!("outbox store: {e}"))
+}
+
+#[async_trait::async_trait]
 impl OutboxStore for SqliteOutbox {
-    fn open_items(&self) -> adr_chain::Result<Vec<OutboxItem>> {
-        let mut c = self
-            .pool
-            .get()
-            .map_err(|e| adr_chain::Error::Api(format!("outbox store: {e}")))?;
-        let rows = store::open_outbox(&mut c)
-            .map_err(|e| adr_chain::Error::Api(format!("outbox store: {e}")))?;
-        rows.iter()
-            .map(|r| {
-                serde_json::from_str(&r.item_json)
-                    .map_err(|e| adr_chain::Error::Api(format!("outbox item {}: {e}", r.item_key)))
-            })
-            .collect()
+    async fn open_items(&self) -> adr_chain::Result<Vec<OutboxItem>> {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut c = pool.get().map_err(store_err)?;
+            let rows = store::open_outbox(&mut c).map_err(store_err)?;
+            rows.iter()
+                .map(|r| {
+                    serde_json::from_str(&r.item_json).map_err(|e| {
+                        adr_chain::Error::Api(format!("outbox item {}: {e}", r.item_key))
+                    })
+                })
+                .collect()
+        })
+        .await
+        .map_err(store_err)?
     }
-    fn save(&mut self, item: &OutboxItem) -> adr_chain::Result<()> {
+    async fn save(&mut self, item: &OutboxItem) -> adr_chain::Result<()> {
         let json = serde_json::to_string(item).map_err(|e| adr_chain::Error::Api(e.to_string()))?;
-        let mut c = self
-            .pool
-            .get()
-            .map_err(|e| adr_chain::Error::Api(format!("outbox store: {e}")))?;
-        store::save_outbox(
-            &mut c,
-            &item.key,
-            event_of(&item.key),
-            state_name(item),
-            &json,
-            self.now_ms,
-        )
-        .map_err(|e| adr_chain::Error::Api(format!("outbox store: {e}")))
+        let (pool, now_ms) = (self.pool.clone(), self.now_ms);
+        let (key, state) = (item.key.clone(), state_name(item));
+        actix_web::web::block(move || {
+            let mut c = pool.get().map_err(store_err)?;
+            store::save_outbox(&mut c, &key, event_of(&key), state, &json, now_ms)
+                .map_err(store_err)
+        })
+        .await
+        .map_err(store_err)?
     }
 }
 

@@ -53,6 +53,15 @@ impl Registry {
             .is_some_and(|f| f == fp)
     }
 
+    /// Room for `n` VENs at once (start-up), so the map does not grow by
+    /// doubling, holding the old and the new table at the same time.
+    pub fn reserve(&self, n: usize) {
+        self.map
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .reserve(n);
+    }
+
     pub fn get(&self, ven_id: &str) -> Option<Arc<VenEntry>> {
         self.map
             .read()

@@ -68,21 +68,28 @@ impl AppState {
         let registry = Arc::new(Registry::default());
         {
             let mut c = pool.get()?;
-            for row in store::list_vens(&mut c)? {
-                // One corrupt row must not keep the VTN from serving the others.
-                let v = match row.to_ven() {
-                    Ok(v) => v,
-                    Err(e) => {
-                        tracing::error!(error = %e, "VEN not loaded");
-                        continue;
-                    }
-                };
-                registry.upsert(
-                    v.ven_id.as_str(),
-                    v.registration_id.as_ref().map(|r| r.to_string()),
-                    v.push_address().map(str::to_string),
-                );
-                registry.set_fingerprint(v.ven_id.as_str(), v.cert_fingerprint.as_deref());
+            registry.reserve(store::count_vens(&mut c)?.max(0) as usize);
+            let mut after: Option<String> = None;
+            loop {
+                let page = store::vens_page(&mut c, after.as_deref(), 10_000)?;
+                let Some(last) = page.last() else { break };
+                after = Some(last.ven_id.clone());
+                for row in page {
+                    // One corrupt row must not keep the VTN from serving the others.
+                    let v = match row.to_ven() {
+                        Ok(v) => v,
+                        Err(e) => {
+                            tracing::error!(error = %e, "VEN not loaded");
+                            continue;
+                        }
+                    };
+                    registry.upsert(
+                        v.ven_id.as_str(),
+                        v.registration_id.as_ref().map(|r| r.to_string()),
+                        v.push_address().map(str::to_string),
+                    );
+                    registry.set_fingerprint(v.ven_id.as_str(), v.cert_fingerprint.as_deref());
+                }
             }
             for (v, n) in store::pending_counts(&mut c)? {
                 registry.set_pending(&v, n as i32);

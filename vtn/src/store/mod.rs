@@ -150,6 +150,20 @@ pub fn list_vens(c: &mut Conn) -> Result<Vec<VenRow>> {
         .load(c)?)
 }
 
+/// Up to `limit` VENs in venID order after `after`: for walking every VEN
+/// without holding them all (a million rows at once was the start-up peak).
+pub fn vens_page(c: &mut Conn, after: Option<&str>, limit: i64) -> Result<Vec<VenRow>> {
+    let mut q = vens::table.select(VenRow::as_select()).into_boxed();
+    if let Some(a) = after {
+        q = q.filter(vens::ven_id.gt(a.to_string()));
+    }
+    Ok(q.order(vens::ven_id.asc()).limit(limit).load(c)?)
+}
+
+pub fn count_vens(c: &mut Conn) -> Result<i64> {
+    Ok(vens::table.count().get_result(c)?)
+}
+
 pub fn set_last_contacts(c: &mut Conn, contacts: &[(String, i64)]) -> Result<()> {
     c.immediate_transaction(|c| {
         for (id, t) in contacts {

@@ -45,6 +45,12 @@ macro_rules! token_enum {
                 s.serialize_str(self.as_str())
             }
         }
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
     };
     (@ext_str $self:ident closed) => { unreachable!() };
     (@ext_str $self:ident open) => {

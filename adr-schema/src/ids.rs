@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::Error;
 use crate::xml::{Leaf, Writer};
@@ -80,6 +80,16 @@ macro_rules! id_type {
                 s.serialize_str(&self.0)
             }
         }
+
+        /// Read with the same checks as [`Self::new`], so a stored or
+        /// configured id is as valid as one read from the wire.
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                check(&s, $empty).map_err(serde::de::Error::custom)?;
+                Ok($name(s))
+            }
+        }
     };
 }
 
@@ -103,3 +113,18 @@ id_type!(/// `ei:eiReportID`.
     ReportId, allow_empty = false);
 id_type!(/// `ei:rID`: one data point within a report.
     Rid, allow_empty = false);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_deserialize_with_the_wire_checks() {
+        let v: VenId = serde_json::from_str("\"ven-1\"").unwrap();
+        assert_eq!(v.as_str(), "ven-1");
+        assert!(serde_json::from_str::<VenId>("\"\"").is_err());
+        assert!(serde_json::from_str::<VenId>("\"a\\u001bb\"").is_err());
+        assert!(serde_json::from_str::<VenId>(&format!("\"{}\"", "x".repeat(300))).is_err());
+        assert!(serde_json::from_str::<RequestId>("\"\"").is_ok());
+    }
+}

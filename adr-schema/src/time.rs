@@ -441,6 +441,14 @@ impl Serialize for Duration {
     }
 }
 
+/// Read from the xs:duration text, with the same bounds as the wire.
+impl<'de> serde::Deserialize<'de> for Duration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

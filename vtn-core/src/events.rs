@@ -72,17 +72,16 @@ pub struct VenProfile {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct IntervalSpec {
-    /// xs:duration.
-    pub duration: String,
+    pub duration: Duration,
     pub value: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SignalSpec {
     #[serde(default = "default_signal_name")]
-    pub signal_name: String,
+    pub signal_name: SignalName,
     #[serde(default = "default_signal_type")]
-    pub signal_type: String,
+    pub signal_type: SignalType,
     #[serde(default)]
     pub signal_id: Option<String>,
     pub intervals: Vec<IntervalSpec>,
@@ -95,11 +94,11 @@ pub struct SignalSpec {
     pub target: Option<TargetSpec>,
 }
 
-fn default_signal_name() -> String {
-    "SIMPLE".into()
+fn default_signal_name() -> SignalName {
+    SignalName::Simple
 }
-fn default_signal_type() -> String {
-    "level".into()
+fn default_signal_type() -> SignalType {
+    SignalType::Level
 }
 
 /// One version of an event as the operator defined it. The envelope
@@ -107,8 +106,8 @@ fn default_signal_type() -> String {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EventSpec {
     pub dtstart: Timestamp,
-    /// xs:duration of the active period.
-    pub duration: String,
+    /// The active period (zero: open-ended, until cancelled).
+    pub duration: Duration,
     pub signals: Vec<SignalSpec>,
     #[serde(default)]
     pub targets: TargetSpec,
@@ -123,53 +122,63 @@ pub struct EventSpec {
     pub response_required: bool,
     /// x-eiRampUp, x-eiRecovery, x-eiNotification, tolerance/startafter.
     #[serde(default)]
-    pub ramp_up: Option<String>,
+    pub ramp_up: Option<Duration>,
     #[serde(default)]
-    pub recovery: Option<String>,
+    pub recovery: Option<Duration>,
     #[serde(default)]
-    pub notification: Option<String>,
+    pub notification: Option<Duration>,
     #[serde(default)]
-    pub start_after: Option<String>,
+    pub start_after: Option<Duration>,
 }
 
 fn default_true() -> bool {
     true
 }
 
-fn parse_dur(field: &str, s: &str) -> Result<Duration> {
-    s.parse::<Duration>()
-        .map_err(|e| Error::data(format!("{field}: {s:?}: {e}")))
-}
-
-fn parse_opt(field: &str, s: &Option<String>) -> Result<Option<Duration>> {
-    s.as_deref().map(|s| parse_dur(field, s)).transpose()
-}
+/// Interval or signal counts past this are not a program but a flood.
+pub const MAX_INTERVALS: usize = 10_000;
+pub const MAX_SIGNALS: usize = 100;
 
 impl EventSpec {
-    /// Check everything that could make a bad `ei:eiEvent`.
+    /// Check everything that could make a bad `ei:eiEvent` (the types have
+    /// already checked each duration and name).
     pub fn validate(&self) -> Result<()> {
-        let d = parse_dur("duration", &self.duration)?;
-        if d.negative {
-            return Err(Error::data("duration must not be negative"));
+        let lengths = [
+            ("duration", Some(self.duration)),
+            ("ramp_up", self.ramp_up),
+            ("recovery", self.recovery),
+            ("notification", self.notification),
+            ("start_after", self.start_after),
+        ];
+        for (what, d) in lengths {
+            if d.is_some_and(|d| d.negative) {
+                return Err(Error::data(format!("{what} must not be negative")));
+            }
         }
         if self.signals.is_empty() {
             return Err(Error::data("an event needs at least one signal"));
+        }
+        if self.signals.len() > MAX_SIGNALS {
+            return Err(Error::data(format!(
+                "an event may have at most {MAX_SIGNALS} signals"
+            )));
         }
         if self.market_context.trim().is_empty() {
             return Err(Error::data("market_context must not be empty"));
         }
         for s in &self.signals {
-            s.signal_name
-                .parse::<SignalName>()
-                .map_err(|e| Error::data(format!("signal_name {:?}: {e}", s.signal_name)))?;
-            s.signal_type
-                .parse::<SignalType>()
-                .map_err(|e| Error::data(format!("signal_type {:?}: {e}", s.signal_type)))?;
             if s.intervals.is_empty() {
                 return Err(Error::data("a signal needs at least one interval"));
             }
+            if s.intervals.len() > MAX_INTERVALS {
+                return Err(Error::data(format!(
+                    "a signal may have at most {MAX_INTERVALS} intervals"
+                )));
+            }
             for i in &s.intervals {
-                parse_dur("interval duration", &i.duration)?;
+                if i.duration.negative {
+                    return Err(Error::data("interval durations must not be negative"));
+                }
                 if !i.value.is_finite() {
                     return Err(Error::data("interval values must be finite numbers"));
                 }
@@ -179,15 +188,11 @@ impl EventSpec {
             }
         }
         self.targets.to_ei()?;
-        parse_opt("ramp_up", &self.ramp_up)?;
-        parse_opt("recovery", &self.recovery)?;
-        parse_opt("notification", &self.notification)?;
-        parse_opt("start_after", &self.start_after)?;
         Ok(())
     }
 
     pub fn duration(&self) -> Duration {
-        self.duration.parse().unwrap_or_default()
+        self.duration
     }
 
     /// End of the active period. A zero duration means open-ended (until cancelled).
@@ -222,11 +227,7 @@ impl EventSpec {
         if now >= self.dtstart {
             return EventStatus::Active;
         }
-        let near = parse_opt("ramp_up", &self.ramp_up)
-            .ok()
-            .flatten()
-            .filter(|d| !d.is_zero())
-            .unwrap_or(near_window);
+        let near = self.ramp_up.filter(|d| !d.is_zero()).unwrap_or(near_window);
         if now >= self.dtstart.saturating_minus(near.to_chrono()) {
             EventStatus::Near
         } else {
@@ -252,10 +253,10 @@ impl StoredEvent {
     pub fn to_oadr(&self, now: Timestamp, near_window: Duration) -> Result<OadrEvent> {
         let s = &self.spec;
         let mut props = Properties::new(s.dtstart, s.duration());
-        props.x_ei_ramp_up = parse_opt("ramp_up", &s.ramp_up)?;
-        props.x_ei_recovery = parse_opt("recovery", &s.recovery)?;
-        props.x_ei_notification = parse_opt("notification", &s.notification)?;
-        if let Some(a) = parse_opt("start_after", &s.start_after)? {
+        props.x_ei_ramp_up = s.ramp_up;
+        props.x_ei_recovery = s.recovery;
+        props.x_ei_notification = s.notification;
+        if let Some(a) = s.start_after {
             props.tolerance = Some(Tolerance {
                 startafter: Some(a),
             });
@@ -264,10 +265,9 @@ impl StoredEvent {
         for (n, sig) in s.signals.iter().enumerate() {
             let mut intervals = Vec::with_capacity(sig.intervals.len());
             for (i, iv) in sig.intervals.iter().enumerate() {
-                let d = parse_dur("interval duration", &iv.duration)?;
                 intervals.push(Interval {
                     dtstart: None,
-                    duration: Some(d),
+                    duration: Some(iv.duration),
                     uid: Some(i.to_string()),
                     payloads: vec![StreamPayload::Signal(PayloadBase::Float(iv.value))],
                 });
@@ -287,8 +287,8 @@ impl StoredEvent {
                     .filter(|t| !t.is_empty())
                     .map(|t| t.to_ei().map(Box::new))
                     .transpose()?,
-                signal_name: sig.signal_name.parse().map_err(Error::data)?,
-                signal_type: sig.signal_type.parse().map_err(Error::data)?,
+                signal_name: sig.signal_name.clone(),
+                signal_type: sig.signal_type,
                 signal_id: sig
                     .signal_id
                     .clone()
@@ -334,12 +334,7 @@ pub fn current_value(sig: &SignalSpec, dtstart: Timestamp, now: Timestamp, cance
     }
     let mut start = dtstart;
     for iv in &sig.intervals {
-        let d = iv
-            .duration
-            .parse::<Duration>()
-            .unwrap_or_default()
-            .to_chrono();
-        let end = start.saturating_plus(d);
+        let end = start.saturating_plus(iv.duration.to_chrono());
         if now < end {
             return iv.value;
         }
@@ -356,18 +351,18 @@ mod tests {
     fn spec(start: Timestamp) -> EventSpec {
         EventSpec {
             dtstart: start,
-            duration: "PT30M".into(),
+            duration: "PT30M".parse().unwrap(),
             signals: vec![SignalSpec {
-                signal_name: "SIMPLE".into(),
-                signal_type: "level".into(),
+                signal_name: SignalName::Simple,
+                signal_type: SignalType::Level,
                 signal_id: None,
                 intervals: vec![
                     IntervalSpec {
-                        duration: "PT10M".into(),
+                        duration: "PT10M".parse().unwrap(),
                         value: 1.0,
                     },
                     IntervalSpec {
-                        duration: "PT20M".into(),
+                        duration: "PT20M".parse().unwrap(),
                         value: 2.0,
                     },
                 ],
@@ -384,7 +379,7 @@ mod tests {
             test_event: false,
             vtn_comment: None,
             response_required: true,
-            ramp_up: Some("PT5M".into()),
+            ramp_up: Some("PT5M".parse().unwrap()),
             recovery: None,
             notification: None,
             start_after: None,

@@ -129,13 +129,13 @@ fn registration(name: &str, push: Option<&str>) -> Message {
 fn spec(ven: &VenId, start: Timestamp) -> EventSpec {
     EventSpec {
         dtstart: start,
-        duration: "PT1H".into(),
+        duration: "PT1H".parse().unwrap(),
         signals: vec![SignalSpec {
-            signal_name: "SIMPLE".into(),
-            signal_type: "level".into(),
+            signal_name: SignalName::Simple,
+            signal_type: SignalType::Level,
             signal_id: None,
             intervals: vec![IntervalSpec {
-                duration: "PT1H".into(),
+                duration: "PT1H".parse().unwrap(),
                 value: 1.0,
             }],
             current_value: None,

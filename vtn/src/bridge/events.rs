@@ -50,16 +50,16 @@ pub fn target_vens(c: &mut Conn, participants: &[Participant]) -> Result<BTreeSe
 pub fn spec_of(content: &OadrEventContent, vens: &BTreeSet<String>) -> EventSpec {
     EventSpec {
         dtstart: content.dtstart,
-        duration: content.duration.to_string(),
+        duration: content.duration,
         signals: content
             .signals
             .iter()
             .map(|s| SignalSpec {
-                signal_name: s.signal_name.to_string(),
-                signal_type: s.signal_type.to_string(),
+                signal_name: s.signal_name.clone(),
+                signal_type: s.signal_type,
                 signal_id: Some(s.signal_id.clone()),
                 intervals: vec![IntervalSpec {
-                    duration: s.interval_duration.to_string(),
+                    duration: s.interval_duration,
                     value: s.value,
                 }],
                 current_value: None,

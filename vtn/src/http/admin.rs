@@ -2,7 +2,7 @@
 //! `/api/v1/openapi.json`, which needs no token).
 
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
-use adr_schema::{Timestamp, TimestampExt};
+use adr_schema::{Duration, SignalName, SignalType, Timestamp, TimestampExt};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -420,8 +420,8 @@ async fn cancel_report_request(
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventRequest {
-    pub signal_name: Option<String>,
-    pub signal_type: Option<String>,
+    pub signal_name: Option<SignalName>,
+    pub signal_type: Option<SignalType>,
     pub level: Option<f64>,
     pub price: Option<f64>,
     pub currency: Option<String>,
@@ -429,7 +429,7 @@ pub struct EventRequest {
     pub signals: Option<Vec<SignalSpec>>,
     /// "now", an RFC 3339 time, or "+PT5M" (from now).
     pub start: Option<String>,
-    pub duration: Option<String>,
+    pub duration: Option<Duration>,
     /// VEN names (oadrVenName) or venIDs.
     pub vens: Option<Vec<String>>,
     pub group_ids: Option<Vec<String>>,
@@ -442,6 +442,7 @@ pub struct EventRequest {
     pub test_event: Option<bool>,
     pub vtn_comment: Option<String>,
     pub response_required: Option<bool>,
+    /// A duration, or "" to clear it on a modification.
     pub ramp_up: Option<String>,
     pub recovery: Option<String>,
     pub notification: Option<String>,
@@ -464,17 +465,15 @@ pub fn parse_start(s: &str, now: Timestamp) -> Result<Timestamp> {
     adr_schema::time::parse_timestamp(s).map_err(|e| VtnError::data(format!("start {s:?}: {e}")))
 }
 
-fn sum_durations(iv: &[IntervalSpec]) -> Result<String> {
-    let mut secs = 0i64;
-    for i in iv {
-        let d: adr_schema::Duration = i.duration.parse().map_err(VtnError::data)?;
-        secs = secs.saturating_add(d.to_chrono().num_seconds());
-    }
-    Ok(adr_schema::Duration::from_secs(secs.max(0) as u64).to_string())
+fn sum_durations(iv: &[IntervalSpec]) -> Duration {
+    let secs = iv.iter().fold(0i64, |a, i| {
+        a.saturating_add(i.duration.to_chrono().num_seconds())
+    });
+    Duration::from_secs(secs.max(0) as u64)
 }
 
 impl EventRequest {
-    fn signal(&self, duration: &str, base: Option<&SignalSpec>) -> Result<Option<SignalSpec>> {
+    fn signal(&self, duration: Duration, base: Option<&SignalSpec>) -> Result<Option<SignalSpec>> {
         let value = self.level.or(self.price);
         if value.is_none()
             && self.intervals.is_none()
@@ -485,8 +484,8 @@ impl EventRequest {
             return Ok(None);
         }
         let mut s = base.cloned().unwrap_or(SignalSpec {
-            signal_name: "SIMPLE".into(),
-            signal_type: "level".into(),
+            signal_name: SignalName::Simple,
+            signal_type: SignalType::Level,
             signal_id: None,
             intervals: vec![],
             current_value: None,
@@ -494,14 +493,14 @@ impl EventRequest {
             target: None,
         });
         if self.price.is_some() && self.signal_type.is_none() && base.is_none() {
-            s.signal_name = "ELECTRICITY_PRICE".into();
-            s.signal_type = "price".into();
+            s.signal_name = SignalName::ElectricityPrice;
+            s.signal_type = SignalType::Price;
         }
         if let Some(n) = &self.signal_name {
             s.signal_name = n.clone();
         }
-        if let Some(t) = &self.signal_type {
-            s.signal_type = t.clone();
+        if let Some(t) = self.signal_type {
+            s.signal_type = t;
         }
         if let Some(c) = &self.currency {
             s.currency = Some(c.clone());
@@ -509,10 +508,7 @@ impl EventRequest {
         if let Some(iv) = &self.intervals {
             s.intervals = iv.clone();
         } else if let Some(v) = value {
-            s.intervals = vec![IntervalSpec {
-                duration: duration.to_string(),
-                value: v,
-            }];
+            s.intervals = vec![IntervalSpec { duration, value: v }];
         }
         if s.intervals.is_empty() {
             return Err(VtnError::data("give a level, a price or intervals"));
@@ -545,7 +541,7 @@ impl EventRequest {
         Ok(t)
     }
 
-    fn apply_common(&self, spec: &mut EventSpec) {
+    fn apply_common(&self, spec: &mut EventSpec) -> Result<()> {
         if let Some(v) = &self.market_context {
             spec.market_context = v.clone();
         }
@@ -567,27 +563,34 @@ impl EventRequest {
             (&self.notification, &mut spec.notification),
             (&self.start_after, &mut spec.start_after),
         ] {
-            if src.is_some() {
-                *dst = src.clone().filter(|s| !s.is_empty());
+            if let Some(v) = src {
+                *dst = match v.trim() {
+                    "" => None,
+                    d => Some(
+                        d.parse::<Duration>()
+                            .map_err(|e| VtnError::data(format!("{d:?} is not a duration: {e}")))?,
+                    ),
+                };
             }
         }
+        Ok(())
     }
 
     /// A new event's spec.
     pub fn to_spec(&self, c: &mut Conn, now: Timestamp, default_market: &str) -> Result<EventSpec> {
         let dtstart = parse_start(self.start.as_deref().unwrap_or("now"), now)?;
         let duration = match (&self.duration, &self.intervals) {
-            (Some(d), _) => d.clone(),
-            (None, Some(iv)) => sum_durations(iv)?,
+            (Some(d), _) => *d,
+            (None, Some(iv)) => sum_durations(iv),
             (None, None) => match &self.signals {
-                Some(s) if !s.is_empty() => sum_durations(&s[0].intervals)?,
+                Some(s) if !s.is_empty() => sum_durations(&s[0].intervals),
                 _ => return Err(VtnError::data("give a duration (e.g. PT30M)")),
             },
         };
         let signals = match &self.signals {
             Some(s) => s.clone(),
             None => vec![self
-                .signal(&duration, None)?
+                .signal(duration, None)?
                 .ok_or_else(|| VtnError::data("give a level, a price, intervals or signals"))?],
         };
         let targets = self.targets(c, TargetSpec::default())?;
@@ -611,7 +614,7 @@ impl EventRequest {
             notification: None,
             start_after: None,
         };
-        self.apply_common(&mut spec);
+        self.apply_common(&mut spec)?;
         Ok(spec)
     }
 
@@ -620,17 +623,16 @@ impl EventRequest {
         if let Some(s) = &self.start {
             spec.dtstart = parse_start(s, now)?;
         }
-        if let Some(d) = &self.duration {
-            spec.duration = d.clone();
+        if let Some(d) = self.duration {
+            spec.duration = d;
         }
         if let Some(s) = &self.signals {
             spec.signals = s.clone();
-        } else if let Some(sig) = self.signal(&spec.duration.clone(), spec.signals.first())? {
+        } else if let Some(sig) = self.signal(spec.duration, spec.signals.first())? {
             spec.signals[0] = sig;
         }
         spec.targets = self.targets(c, spec.targets.clone())?;
-        self.apply_common(spec);
-        Ok(())
+        self.apply_common(spec)
     }
 }
 

@@ -6,7 +6,7 @@ use adr_schema::{
     CancelPartyRegistration, CancelReport, CreateReport, Duration, Message, ReportRequestId,
     RequestId, RequestReregistration, Timestamp,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
@@ -157,7 +157,7 @@ pub fn cancel_registration(v: &dyn View, ctx: &Ctx, ven_key: &str) -> Result<Dec
 }
 
 /// What an operator asks a VEN to report (HISTORY_USAGE with a window, or any offered report).
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ReportAsk {
     pub report_specifier_id: String,
     #[serde(default)]
@@ -270,5 +270,59 @@ pub fn cancel_report_request(v: &dyn View, ctx: &Ctx, rrid: &str) -> Result<Deci
             },
             enqueue(&ven, PendingKind::CancelReport, msg.to_xml()),
         ],
+    })
+}
+
+/// A normalised fingerprint no other VEN holds (`me`: the VEN it is for, if any).
+pub fn checked_fingerprint(v: &dyn View, f: &str, me: Option<&str>) -> Result<String> {
+    let fp = adr_schema::fingerprint::normalize(f).ok_or_else(|| {
+        Error::data(format!(
+            "fingerprint {f:?}: expected 10 bytes of hex (AA:BB:..., 29 characters)"
+        ))
+    })?;
+    if let Some(other) = v.ven_by_fingerprint(&fp)? {
+        if Some(other.ven_id.as_str()) != me {
+            return Err(Error::data(format!(
+                "fingerprint {fp} is already bound to VEN {}",
+                other.ven_id
+            )));
+        }
+    }
+    Ok(fp)
+}
+
+/// Pre-provision a VEN by name and certificate fingerprint: it registers
+/// later over TLS (the `provisioned` registration policy admits only these).
+pub fn provision_ven(
+    v: &dyn View,
+    ctx: &Ctx,
+    name: &str,
+    fingerprint: &str,
+    ven_id: Option<&str>,
+) -> Result<Decision<Ven>> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 256 || name.chars().any(char::is_control) {
+        return Err(Error::data(
+            "ven_name must be 1 to 256 bytes without control characters",
+        ));
+    }
+    if v.ven_by_name(name)?.is_some() {
+        return Err(Error::data(format!("a VEN named {name} exists")));
+    }
+    let fp = checked_fingerprint(v, fingerprint, None)?;
+    let id = match ven_id {
+        Some(id) => adr_schema::VenId::new(id)?,
+        None => adr_schema::VenId::new(ctx.new_id())?,
+    };
+    if v.ven(id.as_str())?.is_some() {
+        return Err(Error::data(format!("venID {id} exists")));
+    }
+    let mut ven = Ven::new(id, ctx.now);
+    ven.ven_name = Some(name.to_string());
+    ven.cert_fingerprint = Some(fp);
+    tracing::info!(ven_id = %ven.ven_id, ven_name = name, "VEN provisioned");
+    Ok(Decision {
+        reply: ven.clone(),
+        ops: vec![StoreOp::InsertVen(ven)],
     })
 }

@@ -2,13 +2,13 @@
 //! its opts (an opt for the event, or an availability window overlapping it).
 
 use adr_schema::{OptType, TimestampExt};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::events::StoredEvent;
 use crate::model::{EventAnswer, Opt, Ven};
 
 /// A VEN's participation in one event.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Participation {
     pub ven_id: String,
     pub ven_name: Option<String>,

@@ -686,3 +686,39 @@ fn the_core_depends_on_no_io_crate() {
     }
     assert!(names.contains(&"adr-schema"));
 }
+
+#[test]
+fn provisioned_vens_register_by_certificate_and_names_stay_unique() {
+    let mut w = World::new();
+    let fp = "aabbccddeeff00112233";
+    let ven = w
+        .run(|v, ctx| operator::provision_ven(v, ctx, "meter-1", fp, None))
+        .unwrap();
+    assert_eq!(
+        ven.cert_fingerprint.as_deref(),
+        Some("AA:BB:CC:DD:EE:FF:00:11:22:33")
+    );
+    for (name, f) in [
+        ("meter-1", "12:34:56:78:9A:BC:DE:F0:12:34"),
+        ("meter-2", fp),
+        ("a\u{1b}[31m", "12:34:56:78:9A:BC:DE:F0:12:34"),
+    ] {
+        let e = w
+            .run(|v, ctx| operator::provision_ven(v, ctx, name, f, None))
+            .unwrap_err();
+        assert_eq!(e.response_code().0, 454, "{name}: {e}");
+    }
+    // Registration over TLS with that certificate finds the provisioned VEN.
+    w.policy.tls = true;
+    w.policy.open_registration = false;
+    w.peer = Some("AA:BB:CC:DD:EE:FF:00:11:22:33".into());
+    let mut m = registration("meter-1", None);
+    if let Message::CreatePartyRegistration(c) = &mut m {
+        c.ven_name = None;
+    }
+    let got = match w.send(Service::EiRegisterParty, m).unwrap() {
+        Message::CreatedPartyRegistration(c) => c.ven_id.unwrap(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(got, ven.ven_id);
+}

@@ -118,3 +118,9 @@ pub fn seg(s: &str) -> String {
     }
     out
 }
+
+/// A body of the typed admin contract ([`crate::api`]), read from an answer.
+pub fn typed<T: serde::de::DeserializeOwned>(v: Value) -> anyhow::Result<T> {
+    serde_json::from_value(v)
+        .context("the VTN answered with a body this CLI does not know (versions differ?)")
+}

@@ -102,7 +102,9 @@ impl TlsConfig {
 }
 
 /// Who may register when the VTN serves TLS (without TLS there is no identity to check).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum RegistrationPolicy {
     /// Any certificate that chains to the client CA may register; its fingerprint is bound

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 #![recursion_limit = "512"]
 
+pub mod api;
 pub mod bridge;
 pub mod client;
 pub mod clock;

@@ -1,0 +1,242 @@
+//! `/vens`: list, provision, inspect and target VENs; the registration
+//! policy; re-registration, cancellation and report requests.
+
+use actix_web::{web, HttpResponse};
+use vtn_core::operator;
+
+use super::{find_ven, ts};
+use crate::api::{
+    NewVen, PendingView, PolicyBody, PolicyView, Queued, ReportAsk, ReportRegistrationView,
+    ReportRequestView, ReportRequested, VenDetail, VenPatch, VenView,
+};
+use crate::core;
+use crate::error::Result;
+use crate::state::AppState;
+use crate::store::{self, ReportRegistrationRow, ReportRequestRow, VenRow};
+
+pub(super) fn view(st: &AppState, v: &VenRow, pending: i64) -> VenView {
+    let mem = st
+        .registry
+        .get(&v.ven_id)
+        .map(|e| e.last_contact.load(std::sync::atomic::Ordering::Relaxed))
+        .filter(|t| *t > 0);
+    let last = match (v.last_contact, mem) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    VenView {
+        ven_id: v.ven_id.clone(),
+        ven_name: v.ven_name.clone(),
+        registered: v.registration_id.is_some(),
+        registration_id: v.registration_id.clone(),
+        profile: v.profile_name.clone(),
+        transport: v.transport_name.clone(),
+        transport_address: v.transport_address.clone(),
+        http_pull_model: v.http_pull_model,
+        report_only: v.report_only,
+        xml_signature: v.xml_signature,
+        groups: serde_json::from_str(&v.groups_json).unwrap_or_default(),
+        resources: serde_json::from_str(&v.resources_json).unwrap_or_default(),
+        party_id: v.party_id.clone(),
+        cert_fingerprint: v.cert_fingerprint.clone(),
+        created_at: ts(v.created_at),
+        registered_at: v.registered_at.and_then(ts),
+        last_contact: last.and_then(ts),
+        pending_messages: pending,
+    }
+}
+
+pub(super) fn registration_view(r: &ReportRegistrationRow) -> ReportRegistrationView {
+    ReportRegistrationView {
+        ven_id: r.ven_id.clone(),
+        report_specifier_id: r.report_specifier_id.clone(),
+        report_name: r.report_name.clone(),
+        registered_at: ts(r.registered_at),
+        offer: serde_json::from_str(&r.descriptions_json).ok(),
+    }
+}
+
+pub(super) fn request_view(r: &ReportRequestRow) -> ReportRequestView {
+    ReportRequestView {
+        report_request_id: r.report_request_id.clone(),
+        ven_id: r.ven_id.clone(),
+        report_specifier_id: r.report_specifier_id.clone(),
+        report_name: r.report_name.clone(),
+        rids: serde_json::from_str(&r.rids_json).unwrap_or_default(),
+        granularity: r.granularity.clone(),
+        report_back_duration: r.report_back_duration.clone(),
+        interval_start: r.interval_start.and_then(ts),
+        interval_end: r.interval_end.and_then(ts),
+        state: r.state.clone(),
+        created_at: ts(r.created_at),
+        deadline: r.deadline.and_then(ts),
+        updated_at: ts(r.updated_at),
+    }
+}
+
+pub(super) async fn list(st: web::Data<AppState>) -> Result<HttpResponse> {
+    let (vens, counts) = st
+        .db(|c, _| Ok((store::list_vens(c)?, store::pending_counts(c)?)))
+        .await?;
+    let counts: std::collections::HashMap<_, _> = counts.into_iter().collect();
+    let out: Vec<VenView> = vens
+        .iter()
+        .map(|v| view(&st, v, counts.get(&v.ven_id).copied().unwrap_or(0)))
+        .collect();
+    Ok(HttpResponse::Ok().json(out))
+}
+
+pub(super) async fn get(path: web::Path<String>, st: web::Data<AppState>) -> Result<HttpResponse> {
+    let key = path.into_inner();
+    let (v, pending, regs, reqs) = st
+        .db(move |c, _| {
+            let v = find_ven(c, &key)?;
+            let p = store::pending_of(c, &v.ven_id)?;
+            let regs = store::report_registrations_of(c, Some(&v.ven_id))?;
+            let reqs = store::report_requests_of(c, Some(&v.ven_id))?;
+            Ok((v, p, regs, reqs))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(VenDetail {
+        ven: view(&st, &v, pending.len() as i64),
+        pending: pending
+            .iter()
+            .map(|p| PendingView {
+                id: p.id,
+                kind: p.kind.clone(),
+                created_at: ts(p.created_at),
+            })
+            .collect(),
+        reports: regs.iter().map(registration_view).collect(),
+        report_requests: reqs.iter().map(request_view).collect(),
+    }))
+}
+
+pub(super) async fn patch(
+    path: web::Path<String>,
+    body: web::Json<VenPatch>,
+    st: web::Data<AppState>,
+) -> Result<HttpResponse> {
+    let key = path.into_inner();
+    let p = body.into_inner();
+    let v = st
+        .db(move |c, env| {
+            let mut v = find_ven(c, &key)?;
+            if let Some(g) = p.groups {
+                v.groups_json = serde_json::to_string(&g)?;
+            }
+            if let Some(r) = p.resources {
+                v.resources_json = serde_json::to_string(&r)?;
+            }
+            if let Some(pid) = p.party_id {
+                v.party_id = Some(pid).filter(|s| !s.is_empty());
+            }
+            if let Some(f) = p.cert_fingerprint {
+                v.cert_fingerprint = match f.trim() {
+                    "" => None,
+                    f => {
+                        let me = v.ven_id.clone();
+                        Some(core::read(c, env, |view, _| {
+                            operator::checked_fingerprint(view, f, Some(&me))
+                        })?)
+                    }
+                };
+            }
+            store::update_ven(c, &v)?;
+            Ok(v)
+        })
+        .await?;
+    st.registry
+        .set_fingerprint(&v.ven_id, v.cert_fingerprint.as_deref());
+    Ok(HttpResponse::Ok().json(view(&st, &v, 0)))
+}
+
+/// Pre-provision a VEN: its name and certificate fingerprint (it registers later over TLS).
+pub(super) async fn add(body: web::Json<NewVen>, st: web::Data<AppState>) -> Result<HttpResponse> {
+    let n = body.into_inner();
+    let (row, fx) = st
+        .db(move |c, env| {
+            let mut fx = store::Effects::default();
+            let ven = core::decide(c, env, None, &mut fx, |v, ctx| {
+                operator::provision_ven(
+                    v,
+                    ctx,
+                    &n.ven_name,
+                    &n.cert_fingerprint,
+                    n.ven_id.as_deref(),
+                )
+            })?;
+            Ok((VenRow::from(&ven), fx))
+        })
+        .await?;
+    st.apply(fx);
+    Ok(HttpResponse::Created().json(view(&st, &row, 0)))
+}
+
+pub(super) async fn get_policy(st: web::Data<AppState>) -> Result<HttpResponse> {
+    Ok(HttpResponse::Ok().json(PolicyView {
+        policy: st.settings.registration_policy.get(),
+        tls: st.settings.tls.is_some(),
+    }))
+}
+
+/// Who may register over TLS. Not persisted: the configured policy applies after a restart.
+pub(super) async fn put_policy(
+    body: web::Json<PolicyBody>,
+    st: web::Data<AppState>,
+) -> Result<HttpResponse> {
+    st.settings.registration_policy.set(body.policy);
+    tracing::info!(policy = body.policy.as_str(), "registration policy changed");
+    get_policy(st).await
+}
+
+pub(super) async fn reregister(
+    path: web::Path<String>,
+    st: web::Data<AppState>,
+) -> Result<HttpResponse> {
+    let key = path.into_inner();
+    st.act(move |c, env, fx| {
+        core::decide(c, env, None, fx, |v, ctx| {
+            operator::request_reregistration(v, ctx, &key)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Accepted().json(Queued {
+        queued: "oadrRequestReregistration".into(),
+    }))
+}
+
+pub(super) async fn cancel_registration(
+    path: web::Path<String>,
+    st: web::Data<AppState>,
+) -> Result<HttpResponse> {
+    let key = path.into_inner();
+    st.act(move |c, env, fx| {
+        core::decide(c, env, None, fx, |v, ctx| {
+            operator::cancel_registration(v, ctx, &key)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Accepted().json(Queued {
+        queued: "oadrCancelPartyRegistration".into(),
+    }))
+}
+
+pub(super) async fn request_report(
+    path: web::Path<String>,
+    body: web::Json<ReportAsk>,
+    st: web::Data<AppState>,
+) -> Result<HttpResponse> {
+    let key = path.into_inner();
+    let ask = body.into_inner();
+    let id = st
+        .act(move |c, env, fx| {
+            core::decide(c, env, None, fx, |v, ctx| {
+                operator::request_report(v, ctx, &key, ask)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(ReportRequested {
+        report_request_id: id,
+    }))
+}

@@ -9,6 +9,7 @@ use vtn_core::{Ctx, Decision, Ids, Policy, View};
 
 use crate::config::{RegistrationPolicy, Settings};
 use crate::error::{Result, VtnError};
+use crate::state::AppState;
 use crate::store::{self, Conn, Effects, SqliteView};
 
 /// Random (UUID v4) ids, as OpenADR peers expect them.
@@ -138,4 +139,50 @@ pub fn read<T>(
         ids: &ids,
     };
     Ok(f(&SqliteView::new(c), &ctx)?)
+}
+
+/// The answer to one parsed message, whatever carried it (the HTTP
+/// services, the VEN's answer to a push, and later XMPP): decided and
+/// applied on the blocking pool, the registry updated, errors as payloads.
+/// `peer` is the client certificate's fingerprint on a TLS listener.
+pub async fn answer(st: &AppState, svc: Service, msg: Message, peer: Option<String>) -> String {
+    let name = msg.name();
+    let res = {
+        let st2 = st.clone();
+        actix_web::web::block(move || {
+            let mut fx = Effects::default();
+            let out = (|| {
+                let mut c = st2.pool.get()?;
+                let env = Env {
+                    settings: &st2.settings,
+                    now: st2.clock.now(),
+                };
+                handle_message(&mut c, &env, peer, svc, &msg, &mut fx)
+            })();
+            match out {
+                Ok(reply) => {
+                    st2.apply(fx);
+                    Ok(reply.into_xml())
+                }
+                Err(e) => Err(Box::new((e, msg))),
+            }
+        })
+        .await
+    };
+    match res {
+        Ok(Ok(xml)) => {
+            tracing::debug!(service = svc.as_str(), message = name, "handled");
+            xml
+        }
+        Ok(Err(b)) => {
+            let (e, msg) = *b;
+            tracing::warn!(service = svc.as_str(), message = name, code = e.response_code().0, error = %e, "refused");
+            error_reply(&st.settings, Some(&msg), &e).to_xml()
+        }
+        Err(e) => {
+            let e = VtnError::from(e);
+            tracing::error!(service = svc.as_str(), message = name, error = %e, "handler failed");
+            error_reply(&st.settings, None, &e).to_xml()
+        }
+    }
 }

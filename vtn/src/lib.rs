@@ -20,8 +20,6 @@ pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod push;
-pub mod push_openssl;
-pub mod push_tls;
 pub mod registry;
 pub mod state;
 pub mod store;

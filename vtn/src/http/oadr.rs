@@ -11,10 +11,9 @@ use adr_schema::Message;
 use futures_util_lite::next_chunk;
 
 use crate::config::SignatureMode;
-use crate::core::{self, Env};
+use crate::core;
 use crate::error::VtnError;
 use crate::state::AppState;
-use crate::store::Effects;
 use crate::tls::PeerCert;
 use adr_schema::Service;
 
@@ -144,7 +143,7 @@ pub async fn service(
             return reply(&st, r, sign).await;
         }
     }
-    let r = dispatch(&st, svc, msg, peer).await;
+    let r = core::answer(&st, svc, msg, peer).await;
     reply(&st, r, sign).await
 }
 
@@ -163,50 +162,6 @@ async fn reply(st: &AppState, body: String, sign: bool) -> HttpResponse {
         Err(e) => {
             tracing::error!(error = %e, "signing the answer failed");
             HttpResponse::InternalServerError().body("cannot sign the answer\n")
-        }
-    }
-}
-
-/// Handle one parsed message through the store (used by the HTTP handler and the push worker).
-/// `peer` is the client certificate's fingerprint on a TLS listener.
-pub async fn dispatch(st: &AppState, svc: Service, msg: Message, peer: Option<String>) -> String {
-    let name = msg.name();
-    let res = {
-        let st2 = st.clone();
-        actix_web::web::block(move || {
-            let mut fx = Effects::default();
-            let out = (|| {
-                let mut c = st2.pool.get()?;
-                let env = Env {
-                    settings: &st2.settings,
-                    now: st2.clock.now(),
-                };
-                core::handle_message(&mut c, &env, peer, svc, &msg, &mut fx)
-            })();
-            match out {
-                Ok(reply) => {
-                    st2.apply(fx);
-                    Ok(reply.into_xml())
-                }
-                Err(e) => Err(Box::new((e, msg))),
-            }
-        })
-        .await
-    };
-    match res {
-        Ok(Ok(xml)) => {
-            tracing::debug!(service = svc.as_str(), message = name, "handled");
-            xml
-        }
-        Ok(Err(b)) => {
-            let (e, msg) = *b;
-            tracing::warn!(service = svc.as_str(), message = name, code = e.response_code().0, error = %e, "refused");
-            core::error_reply(&st.settings, Some(&msg), &e).to_xml()
-        }
-        Err(e) => {
-            let e = VtnError::from(e);
-            tracing::error!(service = svc.as_str(), message = name, error = %e, "handler failed");
-            core::error_reply(&st.settings, None, &e).to_xml()
         }
     }
 }

@@ -9,6 +9,9 @@
 //! at a time per VEN so its messages keep their order: an endpoint that
 //! swallows packets costs its own VEN the 10 s timeout, not every other VEN.
 
+pub mod pinned_openssl;
+pub mod pinned_rustls;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -18,7 +21,6 @@ use bytes::Bytes;
 use tokio::sync::{mpsc, Semaphore};
 
 use crate::core;
-use crate::http::oadr::dispatch;
 use crate::state::AppState;
 use crate::store::Effects;
 
@@ -75,8 +77,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Push HTTP clients: one for plain HTTP; with TLS, one per VEN certificate,
-/// each accepting only that certificate (see [`crate::push_tls`], and
-/// [`crate::push_openssl`] for `--tls-stack openssl`).
+/// each accepting only that certificate (see [`crate::push::pinned_rustls`], and
+/// [`crate::push::pinned_openssl`] for `--tls-stack openssl`).
 #[derive(Default)]
 struct Clients {
     plain: Option<reqwest::Client>,
@@ -122,7 +124,8 @@ impl Client {
                 Ok((status, Bytes::from(answer), peer))
             }
             Client::Openssl(c) => {
-                crate::push_openssl::post(c, url, body, PUSH_TIMEOUT, MAX_ANSWER_BYTES).await
+                crate::push::pinned_openssl::post(c, url, body, PUSH_TIMEOUT, MAX_ANSWER_BYTES)
+                    .await
             }
         }
     }
@@ -175,11 +178,11 @@ impl Clients {
         }
         let c = match t.stack {
             crate::tls::TlsStack::Openssl => {
-                Client::Openssl(Arc::new(crate::push_openssl::connector(t, &fp)?))
+                Client::Openssl(Arc::new(crate::push::pinned_openssl::connector(t, &fp)?))
             }
             crate::tls::TlsStack::Rustls => Client::Reqwest(
                 Self::builder()
-                    .use_preconfigured_tls(crate::push_tls::client_config(t, &fp)?)
+                    .use_preconfigured_tls(crate::push::pinned_rustls::client_config(t, &fp)?)
                     .build()?,
             ),
         };
@@ -249,7 +252,7 @@ async fn drain(st: &AppState, clients: &Mutex<Clients>, ven: &str) -> anyhow::Re
             anyhow::bail!("{url} answered {status}");
         }
         if st.settings.tls.is_some() {
-            // Checked in the handshake already (push_tls, push_openssl); kept as a second lock.
+            // Checked in the handshake already (pinned_rustls, pinned_openssl); kept as a second lock.
             let bound = bound
                 .as_deref()
                 .and_then(adr_schema::fingerprint::normalize);
@@ -272,7 +275,7 @@ async fn drain(st: &AppState, clients: &Mutex<Clients>, ven: &str) -> anyhow::Re
         st.apply(fx);
         if let Ok(msg) = Message::from_slice(&answer) {
             if !matches!(msg, Message::Response(_)) {
-                let _ = dispatch(st, svc, msg, None).await;
+                let _ = core::answer(st, svc, msg, None).await;
             }
         }
     }

@@ -3,7 +3,7 @@
 //! or `AES128-SHA256`), so a certified VEN whose endpoint speaks only the
 //! mandated suites, which rustls does not implement, can be pushed to.
 //!
-//! The checks are those of [`crate::push_tls`]: the VEN's certificate must
+//! The checks are those of [`crate::push::pinned_rustls`]: the VEN's certificate must
 //! chain to the client CA bundle and be the one bound to its venID, checked
 //! inside the handshake; its names need not match the address. Pushes are
 //! rare, so each one is a fresh connection (`Connection: close`).

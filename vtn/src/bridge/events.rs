@@ -167,7 +167,7 @@ pub async fn sync(
                 targets_json: serde_json::to_string(&targets).unwrap_or_else(|_| "[]".into()),
                 oracle_state: row
                     .map(|r| r.oracle_state)
-                    .unwrap_or_else(|| "waiting".into()),
+                    .unwrap_or_else(|| bstore::OracleState::Waiting.as_str().into()),
             },
             env.now.timestamp_millis(),
         )?;

@@ -267,7 +267,10 @@ async fn settle_ended(st: &AppState, bridge: &Bridge) -> Result<()> {
         return Ok(());
     }
     let rows = st.db(|c, _| store::list_events(c)).await?;
-    for row in rows.into_iter().filter(|r| r.oracle_state == "waiting") {
+    for row in rows
+        .into_iter()
+        .filter(|r| r.oracle_state == store::OracleState::Waiting.as_str())
+    {
         let ev = decode_event(&row.print_hex)?;
         if ev.status != ChainEventStatus::Ended {
             continue;
@@ -303,10 +306,12 @@ async fn settle_ended(st: &AppState, bridge: &Bridge) -> Result<()> {
                 }
                 let mut r = row.clone();
                 r.oracle_state = if batches.is_empty() {
-                    "nothing".into()
+                    store::OracleState::Nothing
                 } else {
-                    "queued".into()
-                };
+                    store::OracleState::Queued
+                }
+                .as_str()
+                .into();
                 store::upsert_event(c, &r, ctx.now.timestamp_millis())
             })?;
             tracing::info!(

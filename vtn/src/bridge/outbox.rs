@@ -125,14 +125,16 @@ pub async fn drive(st: &AppState, bridge: &Bridge) -> Result<()> {
 /// An event whose batches are all settled is done.
 async fn finish_events(st: &AppState) -> Result<()> {
     st.db(|c, ctx| {
-        for mut ev in store::list_events(c)?.into_iter().filter(|e| e.oracle_state == "queued") {
+        for mut ev in store::list_events(c)?.into_iter().filter(|e| e.oracle_state == store::OracleState::Queued.as_str()) {
             let rows = store::outbox_of(c, ev.chain_event_id)?;
             if rows.iter().all(|r| r.state == "confirmed" || r.state == "failed") {
                 ev.oracle_state = if rows.iter().all(|r| r.state == "confirmed") {
-                    "submitted".into()
+                    store::OracleState::Submitted
                 } else {
-                    "failed".into()
-                };
+                    store::OracleState::Failed
+                }
+                .as_str()
+                .into();
                 tracing::info!(chain_event = ev.chain_event_id, state = %ev.oracle_state, "oracle submission finished");
                 store::upsert_event(c, &ev, ctx.now.timestamp_millis())?;
             }

@@ -31,6 +31,33 @@ pub fn save_cursor(c: &mut Conn, json: &str, now_ms: i64) -> Result<()> {
     Ok(())
 }
 
+/// Where a chain event's oracle submission stands (stored as text).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OracleState {
+    /// Not ended on chain yet, or its readings not settled.
+    Waiting,
+    /// Outbox items queued for data-oracle.
+    Queued,
+    /// Every batch confirmed on chain.
+    Submitted,
+    /// A batch failed for good.
+    Failed,
+    /// Ended with nothing to submit.
+    Nothing,
+}
+
+impl OracleState {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            OracleState::Waiting => "waiting",
+            OracleState::Queued => "queued",
+            OracleState::Submitted => "submitted",
+            OracleState::Failed => "failed",
+            OracleState::Nothing => "nothing",
+        }
+    }
+}
+
 #[derive(Clone, Debug, QueryableByName, serde::Serialize)]
 pub struct ChainEventRow {
     #[diesel(sql_type = BigInt)]

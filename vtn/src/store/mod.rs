@@ -328,7 +328,10 @@ pub fn current_events(c: &mut Conn, now_ms: i64) -> Result<Vec<EventRecord>> {
 /// Events whose stored status may still change with time.
 pub fn live_events(c: &mut Conn) -> Result<Vec<EventRecord>> {
     let rows: Vec<EventRow> = events::table
-        .filter(events::status.ne_all(["completed", "cancelled"]))
+        .filter(events::status.ne_all([
+            adr_schema::EventStatus::Completed.as_str(),
+            adr_schema::EventStatus::Cancelled.as_str(),
+        ]))
         .select(EventRow::as_select())
         .load(c)?;
     rows.into_iter().map(|r| event_from_row(r, None)).collect()

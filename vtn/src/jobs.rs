@@ -30,6 +30,7 @@ pub async fn run_tick(st: &AppState) -> Result<TickReport> {
 /// Write last-contact times to the database, heal pending counters, retry pushes.
 pub async fn run_housekeeping(st: &AppState) -> Result<()> {
     let contacts = st.registry.contacts();
+    let before = st.applied.load(std::sync::atomic::Ordering::SeqCst);
     let counts = st
         .db(move |c, _| {
             store::set_last_contacts(c, &contacts)?;
@@ -37,7 +38,12 @@ pub async fn run_housekeeping(st: &AppState) -> Result<()> {
         })
         .await?;
     let counts: HashMap<String, i64> = counts.into_iter().collect();
-    st.registry.resync_pending(&counts);
+    // A commit mirrored since the read already moved the counters; writing
+    // the older counts over them would hide its messages from the idle-poll
+    // fast path until the next resync. The next run heals any drift.
+    if st.applied.load(std::sync::atomic::Ordering::SeqCst) == before {
+        st.registry.resync_pending(&counts);
+    }
     if let Some(tx) = &st.push {
         for v in st.registry.push_backlog() {
             let _ = tx.send(v);

@@ -21,6 +21,9 @@ pub struct AppState {
     empty_poll: Arc<(String, String)>,
     /// XML signatures (None when `xml_signature = off`).
     pub sig: Option<Arc<Signatures>>,
+    /// How many commits have been mirrored ([`AppState::apply`]): a resync
+    /// of the pending counters read before a later commit is stale.
+    pub applied: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Signing key (parsed once) and the verifier with its nonce cache.
@@ -109,6 +112,7 @@ impl AppState {
             push: None,
             empty_poll: Arc::new((a.to_string(), b.to_string())),
             sig: None,
+            applied: Arc::default(),
         })
     }
 
@@ -160,6 +164,8 @@ impl AppState {
 
     /// Mirror committed changes in the registry and wake the push worker.
     pub fn apply(&self, fx: Effects) {
+        self.applied
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         for v in fx.vens {
             self.registry
                 .upsert(v.ven_id.as_str(), v.registration_id, v.push_address);

@@ -326,3 +326,60 @@ pub fn provision_ven(
         ops: vec![StoreOp::InsertVen(ven)],
     })
 }
+
+/// What an operator may change about a VEN: its targeting facts and its
+/// bound certificate (`Some("")` unbinds).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VenChanges {
+    pub groups: Option<Vec<String>>,
+    pub resources: Option<Vec<String>>,
+    pub party_id: Option<String>,
+    pub cert_fingerprint: Option<String>,
+}
+
+/// Most groups or resources an operator may give one VEN.
+pub const MAX_TARGET_NAMES: usize = 10_000;
+
+/// Set a VEN's groups, resources, partyID or certificate.
+pub fn update_ven(v: &dyn View, _ctx: &Ctx, key: &str, ch: VenChanges) -> Result<Decision<Ven>> {
+    let mut ven = match v.ven(key)? {
+        Some(x) => x,
+        None => v
+            .ven_by_name(key)?
+            .ok_or_else(|| Error::NotFound(format!("VEN {key}")))?,
+    };
+    let names = |what: &str, list: Vec<String>| -> Result<Vec<String>> {
+        if list.len() > MAX_TARGET_NAMES {
+            return Err(Error::data(format!(
+                "at most {MAX_TARGET_NAMES} {what} per VEN"
+            )));
+        }
+        for n in &list {
+            if n.is_empty() || n.len() > 256 || n.chars().any(char::is_control) {
+                return Err(Error::data(format!(
+                    "{what}: {n:?} is not 1 to 256 printable bytes"
+                )));
+            }
+        }
+        Ok(list)
+    };
+    if let Some(g) = ch.groups {
+        ven.groups = names("groups", g)?;
+    }
+    if let Some(r) = ch.resources {
+        ven.resources = names("resources", r)?;
+    }
+    if let Some(p) = ch.party_id {
+        ven.party_id = Some(p).filter(|s| !s.is_empty());
+    }
+    if let Some(f) = ch.cert_fingerprint {
+        ven.cert_fingerprint = match f.trim() {
+            "" => None,
+            f => Some(checked_fingerprint(v, f, Some(ven.ven_id.as_str()))?),
+        };
+    }
+    Ok(Decision {
+        reply: ven.clone(),
+        ops: vec![StoreOp::UpdateVen(ven)],
+    })
+}

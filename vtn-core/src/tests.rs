@@ -722,3 +722,33 @@ fn provisioned_vens_register_by_certificate_and_names_stay_unique() {
     };
     assert_eq!(got, ven.ven_id);
 }
+
+#[test]
+fn operators_set_targeting_within_bounds() {
+    let mut w = World::new();
+    let (ven, _) = w.register("ven-a");
+    let ch = |g: Vec<&str>| operator::VenChanges {
+        groups: Some(g.into_iter().map(String::from).collect()),
+        ..Default::default()
+    };
+    let e = w
+        .run(|v, ctx| operator::update_ven(v, ctx, "ven-a", ch(vec!["ok", "bad\u{1b}"])))
+        .unwrap_err();
+    assert_eq!(e.response_code().0, 454);
+    w.run(|v, ctx| operator::update_ven(v, ctx, "ven-a", ch(vec!["north"])))
+        .unwrap();
+    assert_eq!(w.v.vens[ven.as_str()].groups, vec!["north".to_string()]);
+    // An event for the group now concerns it.
+    let mut s = spec(&ven, t0() + minutes(60));
+    s.targets = TargetSpec {
+        group_ids: vec!["north".into()],
+        ..Default::default()
+    };
+    w.run(|v, ctx| operator::create_event(v, ctx, None, s))
+        .unwrap();
+    assert_eq!(w.v.pending_of(&ven).len(), 1);
+    let e = w
+        .run(|v, ctx| operator::update_ven(v, ctx, "nobody", ch(vec![])))
+        .unwrap_err();
+    assert!(matches!(e, Error::NotFound(_)));
+}

@@ -124,23 +124,6 @@ pub fn vens(c: &mut Conn) -> Result<Vec<vtn_core::model::Ven>> {
     Ok(SqliteView::new(c).vens()?)
 }
 
-/// A read-only question to the core (no operations), over the store.
-pub fn read<T>(
-    c: &mut Conn,
-    env: &Env,
-    f: impl FnOnce(&dyn View, &Ctx) -> vtn_core::Result<T>,
-) -> Result<T> {
-    let policy = env.settings.policy();
-    let ids = UuidIds;
-    let ctx = Ctx {
-        policy: &policy,
-        now: env.now,
-        peer_fingerprint: None,
-        ids: &ids,
-    };
-    Ok(f(&SqliteView::new(c), &ctx)?)
-}
-
 /// The answer to one parsed message, whatever carried it (the HTTP
 /// services, the VEN's answer to a push, and later XMPP): decided and
 /// applied on the blocking pool, the registry updated, errors as payloads.

@@ -119,36 +119,21 @@ pub(super) async fn patch(
 ) -> Result<HttpResponse> {
     let key = path.into_inner();
     let p = body.into_inner();
-    let v = st
-        .db(move |c, env| {
-            let mut v = find_ven(c, &key)?;
-            if let Some(g) = p.groups {
-                v.groups_json = serde_json::to_string(&g)?;
-            }
-            if let Some(r) = p.resources {
-                v.resources_json = serde_json::to_string(&r)?;
-            }
-            if let Some(pid) = p.party_id {
-                v.party_id = Some(pid).filter(|s| !s.is_empty());
-            }
-            if let Some(f) = p.cert_fingerprint {
-                v.cert_fingerprint = match f.trim() {
-                    "" => None,
-                    f => {
-                        let me = v.ven_id.clone();
-                        Some(core::read(c, env, |view, _| {
-                            operator::checked_fingerprint(view, f, Some(&me))
-                        })?)
-                    }
-                };
-            }
-            store::update_ven(c, &v)?;
-            Ok(v)
+    let ch = operator::VenChanges {
+        groups: p.groups,
+        resources: p.resources,
+        party_id: p.party_id,
+        cert_fingerprint: p.cert_fingerprint,
+    };
+    let row = st
+        .act(move |c, env, fx| {
+            let ven = core::decide(c, env, None, fx, |v, ctx| {
+                operator::update_ven(v, ctx, &key, ch)
+            })?;
+            Ok(VenRow::from(&ven))
         })
         .await?;
-    st.registry
-        .set_fingerprint(&v.ven_id, v.cert_fingerprint.as_deref());
-    Ok(HttpResponse::Ok().json(view(&st, &v, 0)))
+    Ok(HttpResponse::Ok().json(view(&st, &row, 0)))
 }
 
 /// Pre-provision a VEN: its name and certificate fingerprint (it registers later over TLS).

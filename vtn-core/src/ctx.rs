@@ -18,6 +18,11 @@ pub struct Policy {
     pub report_deadline: Duration,
     /// How long an undelivered message stays queued.
     pub queue_ttl: Duration,
+    /// How far back a reading may be dated (a HISTORY request's own window
+    /// is always accepted).
+    pub reading_window: Duration,
+    /// How far ahead of the VTN's clock a reading may be dated.
+    pub clock_skew: Duration,
     /// Open: any VEN may register (and bind its first certificate);
     /// provisioned: only certificates an operator bound.
     pub open_registration: bool,

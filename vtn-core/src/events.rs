@@ -138,6 +138,8 @@ fn default_true() -> bool {
 /// Interval or signal counts past this are not a program but a flood.
 pub const MAX_INTERVALS: usize = 10_000;
 pub const MAX_SIGNALS: usize = 100;
+/// Free text an operator gives (comment, market context).
+pub const MAX_TEXT: usize = 1024;
 
 impl EventSpec {
     /// Check everything that could make a bad `ei:eiEvent` (the types have
@@ -166,6 +168,16 @@ impl EventSpec {
         if self.market_context.trim().is_empty() {
             return Err(Error::data("market_context must not be empty"));
         }
+        for (what, text) in [
+            ("market_context", Some(&self.market_context)),
+            ("vtn_comment", self.vtn_comment.as_ref()),
+        ] {
+            if text.is_some_and(|t| t.len() > MAX_TEXT || t.chars().any(char::is_control)) {
+                return Err(Error::data(format!(
+                    "{what} must be at most {MAX_TEXT} bytes without control characters"
+                )));
+            }
+        }
         for s in &self.signals {
             if s.intervals.is_empty() {
                 return Err(Error::data("a signal needs at least one interval"));
@@ -181,6 +193,15 @@ impl EventSpec {
                 }
                 if !i.value.is_finite() {
                     return Err(Error::data("interval values must be finite numbers"));
+                }
+                // SIMPLE is a level 0 (normal) to 3 (high), per the 2.0b profile.
+                if matches!(s.signal_name, SignalName::Simple | SignalName::SimpleLower)
+                    && !(0.0..=3.0).contains(&i.value)
+                {
+                    return Err(Error::data(format!(
+                        "a SIMPLE signal's level is 0 to 3, not {}",
+                        i.value
+                    )));
                 }
             }
             if let Some(t) = &s.target {

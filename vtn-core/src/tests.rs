@@ -30,6 +30,8 @@ fn policy() -> Policy {
         report_granularity: Duration::minutes(1),
         report_deadline: Duration::minutes(5),
         queue_ttl: Duration::from_secs(24 * 3600),
+        reading_window: Duration::from_secs(31 * 24 * 3600),
+        clock_skew: Duration::minutes(60),
         open_registration: true,
         tls: false,
     }
@@ -751,4 +753,116 @@ fn operators_set_targeting_within_bounds() {
         .run(|v, ctx| operator::update_ven(v, ctx, "nobody", ch(vec![])))
         .unwrap_err();
     assert!(matches!(e, Error::NotFound(_)));
+}
+
+#[test]
+fn readings_are_checked_at_the_boundary() {
+    let mut w = World::new();
+    let (ven, _) = w.register("ven-a");
+    let rr = requested(w.send(Service::EiReport, metadata(&ven)).unwrap());
+    let with = |f: &dyn Fn(&mut UpdateReport)| {
+        let mut m = reading(&ven, &rr, t0());
+        if let Message::UpdateReport(u) = &mut m {
+            f(u);
+        }
+        m
+    };
+    fn payload(u: &mut UpdateReport) -> &mut ReportPayload {
+        match &mut u.reports[0].intervals[0].payloads[0] {
+            StreamPayload::Report(p) => p,
+            _ => unreachable!(),
+        }
+    }
+    let cases: Vec<(&str, Message, u16)> = vec![
+        (
+            "infinite value",
+            with(&|u| payload(u).payload = PayloadBase::Float(f64::INFINITY)),
+            454,
+        ),
+        (
+            "NaN",
+            with(&|u| payload(u).payload = PayloadBase::Float(f64::NAN)),
+            454,
+        ),
+        (
+            "rID never requested",
+            with(&|u| payload(u).rid = Rid::new("other").unwrap()),
+            452,
+        ),
+        (
+            "negative duration",
+            with(&|u| u.reports[0].intervals[0].duration = Some("-PT1S".parse().unwrap())),
+            454,
+        ),
+        (
+            "dated 9999",
+            with(&|u| {
+                u.reports[0].intervals[0].dtstart = Some("9999-12-31T00:00:00Z".parse().unwrap())
+            }),
+            454,
+        ),
+        (
+            "dated 0001",
+            with(&|u| {
+                u.reports[0].intervals[0].dtstart = Some("0001-01-01T00:00:00Z".parse().unwrap())
+            }),
+            454,
+        ),
+        (
+            "dated 1969",
+            with(&|u| {
+                u.reports[0].intervals[0].dtstart = Some("1969-12-31T23:59:59Z".parse().unwrap())
+            }),
+            454,
+        ),
+    ];
+    for (what, m, want) in cases {
+        let e = w.send(Service::EiReport, m).unwrap_err();
+        assert_eq!(e.response_code().0, want, "{what}: {e}");
+    }
+    assert!(w.v.readings.is_empty(), "nothing stored by refusals");
+    // Within the window (a day old, a minute ahead): stored.
+    for at in [t0() - chrono::Duration::days(1), t0() + minutes(1)] {
+        let m = with(&|u| u.reports[0].intervals[0].dtstart = Some(at));
+        assert_eq!(code(&w.send(Service::EiReport, m).unwrap()), 200);
+    }
+    assert_eq!(w.v.readings.len(), 2);
+}
+
+#[test]
+fn names_and_metadata_are_checked_at_the_boundary() {
+    let mut w = World::new();
+    for name in ["a\u{1b}[31mred", "nul\u{0}", "cr\r\nlf"] {
+        let e = w
+            .send(Service::EiRegisterParty, registration(name, None))
+            .unwrap_err();
+        assert_eq!(e.response_code().0, 454, "{name:?}");
+    }
+    assert!(w.v.vens.is_empty());
+    let (ven, _) = w.register("ven-a");
+    let mut m = metadata(&ven);
+    if let Message::RegisterReport(r) = &mut m {
+        r.reports[0].descriptions[0].sampling_rate = Some(SamplingRate {
+            min_period: "-PT1S".parse().unwrap(),
+            max_period: Duration::minutes(1),
+            on_change: false,
+        });
+    }
+    assert_eq!(
+        w.send(Service::EiReport, m).unwrap_err().response_code().0,
+        454
+    );
+    assert!(w.v.requests.is_empty());
+    // Operator events: SIMPLE levels 0 to 3, bounded comments.
+    let mut s = spec(&ven, t0());
+    s.signals[0].intervals[0].value = 7.0;
+    assert!(w
+        .run(|v, ctx| operator::create_event(v, ctx, None, s))
+        .is_err());
+    let mut s = spec(&ven, t0());
+    s.vtn_comment = Some("x".repeat(900 * 1024));
+    assert!(w
+        .run(|v, ctx| operator::create_event(v, ctx, None, s))
+        .is_err());
+    assert!(w.v.events.is_empty());
 }

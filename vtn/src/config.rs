@@ -31,6 +31,12 @@ pub struct FileConfig {
     pub report_deadline: Option<String>,
     /// Undelivered messages older than this are dropped.
     pub queue_ttl: Option<String>,
+    /// Readings dated further back than this are refused (unless a HISTORY
+    /// request asked for that window), e.g. "P31D".
+    pub reading_window: Option<String>,
+    /// Readings and opts dated further ahead of the VTN's clock than this
+    /// are refused, e.g. "PT1H".
+    pub clock_skew: Option<String>,
     pub body_limit: Option<usize>,
     pub workers: Option<usize>,
     /// TLS with client certificates (issue 7). Absent: plain HTTP.
@@ -191,6 +197,8 @@ pub struct Settings {
     pub report_granularity: Duration,
     pub report_deadline: Duration,
     pub queue_ttl: Duration,
+    pub reading_window: Duration,
+    pub clock_skew: Duration,
     pub body_limit: usize,
     pub workers: Option<usize>,
     pub tls: Option<Tls>,
@@ -259,6 +267,8 @@ impl Settings {
             report_granularity: dur("report_granularity", f.report_granularity, "PT1M")?,
             report_deadline: dur("report_deadline", f.report_deadline, "PT5M")?,
             queue_ttl: dur("queue_ttl", f.queue_ttl, "P7D")?,
+            reading_window: dur("reading_window", f.reading_window, "P31D")?,
+            clock_skew: dur("clock_skew", f.clock_skew, "PT1H")?,
             body_limit: f.body_limit.unwrap_or(1024 * 1024),
             workers: f.workers,
             tls: {

@@ -38,6 +38,8 @@ impl Settings {
             report_granularity: self.report_granularity,
             report_deadline: self.report_deadline,
             queue_ttl: self.queue_ttl,
+            reading_window: self.reading_window,
+            clock_skew: self.clock_skew,
             open_registration: self.registration_policy.get() == RegistrationPolicy::Open,
             tls: self.tls.is_some(),
         }

@@ -71,6 +71,15 @@ pub fn create(
     if name.as_ref().is_some_and(|n| n.len() > 256) {
         return Err(Error::data("oadrVenName is longer than 256 bytes"));
     }
+    // Names reach operators' terminals and logs: no control characters.
+    if name
+        .as_ref()
+        .is_some_and(|n| n.chars().any(char::is_control))
+    {
+        return Err(Error::data(
+            "oadrVenName may not contain control characters",
+        ));
+    }
     // Who is this? By registrationID, then venID, then certificate, then name
     // (re-registration keeps the venID).
     let existing = if let Some(reg) = &m.registration_id {

@@ -28,6 +28,17 @@ pub fn register(
     ops.push(StoreOp::Contact(ven.ven_id.clone()));
     let mut requests = Vec::new();
     for r in &m.reports {
+        let negative = r.duration.is_some_and(|d| d.negative)
+            || r.descriptions.iter().any(|d| {
+                d.sampling_rate
+                    .as_ref()
+                    .is_some_and(|s| s.min_period.negative || s.max_period.negative)
+            });
+        if negative {
+            return Err(Error::data(
+                "a report's duration and sampling periods must not be negative",
+            ));
+        }
         let offer = reports::offered(r);
         for p in &offer.points {
             if let Some(res) = &p.resource_id {
@@ -143,15 +154,42 @@ pub fn update(
                 "report request {id} was replaced by a newer one"
             )));
         }
+        // Readings are dated between the request's own window (HISTORY) or
+        // `reading_window` back, and `clock_skew` ahead of our clock.
+        let earliest = req.interval_start.unwrap_or_else(|| {
+            ctx.now
+                .saturating_minus(ctx.policy.reading_window.to_chrono())
+        });
+        let latest = ctx.now.saturating_plus(ctx.policy.clock_skew.to_chrono());
         for iv in &r.intervals {
             let start = iv.dtstart.or(r.dtstart).unwrap_or(ctx.now);
+            if start < earliest || start > latest {
+                return Err(Error::data(format!(
+                    "a reading dated {start} is outside {earliest} .. {latest}"
+                )));
+            }
+            if iv.duration.is_some_and(|d| d.negative) {
+                return Err(Error::data("a reading's duration must not be negative"));
+            }
             for p in &iv.payloads {
                 let StreamPayload::Report(rp) = p else {
                     return Err(Error::data(
                         "a report interval carries oadrReportPayload, not signalPayload",
                     ));
                 };
+                if !req.rids.is_empty() && !req.rids.iter().any(|x| x == rp.rid.as_str()) {
+                    return Err(Error::InvalidId(format!(
+                        "rID {} was not requested in report request {id}",
+                        rp.rid
+                    )));
+                }
                 let (value, status_json) = match &rp.payload {
+                    PayloadBase::Float(x) if !x.is_finite() => {
+                        return Err(Error::data(format!(
+                            "rID {}: a reading must be a finite number",
+                            rp.rid
+                        )))
+                    }
                     PayloadBase::Float(x) => (Some(*x), None),
                     PayloadBase::ResourceStatus(s) => (None, Some(serde_json::to_string(s)?)),
                 };

@@ -143,6 +143,15 @@ impl EventRequest {
     /// A new event's spec.
     pub fn to_spec(&self, c: &mut Conn, now: Timestamp, default_market: &str) -> Result<EventSpec> {
         let dtstart = parse_start(self.start.as_deref().unwrap_or("now"), now)?;
+        // An operator's new event starts at most a day ago (a typo, not a
+        // backfill) and at most ten years ahead.
+        if dtstart < now.saturating_minus(chrono::Duration::days(1))
+            || dtstart > now.saturating_plus(chrono::Duration::days(3653))
+        {
+            return Err(VtnError::data(format!(
+                "start {dtstart} is more than a day ago or more than ten years ahead"
+            )));
+        }
         let duration = match (&self.duration, &self.intervals) {
             (Some(d), _) => *d,
             (None, Some(iv)) => sum_durations(iv),

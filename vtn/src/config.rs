@@ -38,6 +38,9 @@ pub struct FileConfig {
     /// are refused, e.g. "PT1H".
     pub clock_skew: Option<String>,
     pub body_limit: Option<usize>,
+    /// The whole request body must arrive within this, e.g. "PT30S" (a body
+    /// trickled byte by byte, or a huge chunk size never filled, is cut off).
+    pub body_timeout: Option<String>,
     pub workers: Option<usize>,
     /// TLS with client certificates (issue 7). Absent: plain HTTP.
     pub tls: Option<TlsConfig>,
@@ -200,6 +203,7 @@ pub struct Settings {
     pub reading_window: Duration,
     pub clock_skew: Duration,
     pub body_limit: usize,
+    pub body_timeout: Duration,
     pub workers: Option<usize>,
     pub tls: Option<Tls>,
     pub registration_policy: Arc<PolicyCell>,
@@ -270,6 +274,7 @@ impl Settings {
             reading_window: dur("reading_window", f.reading_window, "P31D")?,
             clock_skew: dur("clock_skew", f.clock_skew, "PT1H")?,
             body_limit: f.body_limit.unwrap_or(1024 * 1024),
+            body_timeout: dur("body_timeout", f.body_timeout, "PT30S")?,
             workers: f.workers,
             tls: {
                 let t = f.tls.unwrap_or_default().merge(o.tls);

@@ -327,3 +327,73 @@ async fn the_admin_api_answers_401_before_reading_a_body() {
     let (s, v) = api(&app, "POST", "/events", Some(serde_json::json!({"a": 1}))).await;
     assert_eq!(s, 400, "{v}");
 }
+
+/// A body trickled byte by byte, or a chunk size that is never filled,
+/// holds its request no longer than `body_timeout`: the VTN answers 454 with
+/// `connection: close`. (A Content-Length body's connection is then closed;
+/// actix keeps draining an unfinished chunked body while the client sends,
+/// which the closing note records as not yet solved.)
+#[actix_web::test]
+async fn slow_bodies_are_cut_off_at_the_body_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = settings(dir.path().join("vtn.db"));
+    s.body_timeout = "PT1S".parse().unwrap();
+    let st = vtn::AppState::open(s, std::sync::Arc::new(vtn::ManualClock::new(t0()))).unwrap();
+    let srv = actix_web::HttpServer::new(move || {
+        actix_web::App::new().configure(vtn::http::configure(st.clone()))
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let port = srv.addrs()[0].port();
+    actix_web::rt::spawn(srv.run());
+    let heads = [
+        ("POST /OpenADR2/Simple/2.0b/OadrPoll HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n", true),
+        ("POST /OpenADR2/Simple/2.0b/OadrPoll HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n", false),
+    ];
+    for (head, closes) in heads {
+        let mut c = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        c.write_all(head.as_bytes()).await.unwrap();
+        let started = std::time::Instant::now();
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 4096];
+        let mut answered_at = None;
+        let mut closed = false;
+        // Trickle one byte every 200 ms for up to 5 s, reading what comes back.
+        while started.elapsed().as_secs() < 5 {
+            let _ = c.write_all(b"<").await;
+            match tokio::time::timeout(std::time::Duration::from_millis(200), c.read(&mut buf))
+                .await
+            {
+                Ok(Ok(0)) | Ok(Err(_)) => {
+                    closed = true;
+                    break;
+                }
+                Ok(Ok(n)) => {
+                    answer.extend_from_slice(&buf[..n]);
+                    if String::from_utf8_lossy(&answer).contains("</oadr:oadrPayload>") {
+                        answered_at.get_or_insert(started.elapsed());
+                    }
+                }
+                Err(_) => {}
+            }
+        }
+        let text = String::from_utf8_lossy(&answer);
+        assert!(
+            text.contains("<ei:responseCode>454</ei:responseCode>"),
+            "{head:?}: {text}"
+        );
+        assert!(text.contains("connection: close"), "{head:?}: {text}");
+        let at = answered_at.unwrap();
+        assert!(
+            at.as_millis() >= 900 && at.as_secs() < 3,
+            "{head:?}: answered after {at:?}"
+        );
+        if closes {
+            assert!(closed, "{head:?}: connection not closed");
+        }
+    }
+}

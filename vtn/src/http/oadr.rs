@@ -69,9 +69,27 @@ pub async fn service(
         .sig
         .as_ref()
         .is_some_and(|s| s.mode == SignatureMode::Required);
-    let body = match read_bounded(&req, payload, st.settings.body_limit).await {
-        Ok(b) => b,
-        Err(e) => {
+    let limit = std::time::Duration::from_millis(
+        st.settings
+            .body_timeout
+            .to_chrono()
+            .num_milliseconds()
+            .max(1) as u64,
+    );
+    let read = read_bounded(&req, payload, st.settings.body_limit);
+    let body = match tokio::time::timeout(limit, read).await {
+        Ok(Ok(b)) => b,
+        Err(_) => {
+            // The rest of the body will never be read: answer and close.
+            let e = VtnError::data("the request body did not arrive in time");
+            tracing::warn!(service = svc.as_str(), error = %e, "refused request body");
+            let r = core::error_reply(&st.settings, None, &e).to_xml();
+            let mut resp = reply(&st, r, sign_all).await;
+            resp.head_mut()
+                .set_connection_type(actix_web::http::ConnectionType::Close);
+            return resp;
+        }
+        Ok(Err(e)) => {
             tracing::warn!(service = svc.as_str(), error = %e, "refused request body");
             let r = core::error_reply(&st.settings, None, &e).to_xml();
             return reply(&st, r, sign_all).await;

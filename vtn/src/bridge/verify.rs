@@ -21,6 +21,9 @@ pub struct Check {
     pub chain_actual_wh: Option<u128>,
     pub chain_hash: Option<String>,
     pub ok: bool,
+    /// Why a participant could not be compared (e.g. on chain, not here).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 pub async fn verify(pool: &Pool, bridge: &Bridge, chain_event_id: u64) -> Result<Vec<Check>> {
@@ -85,6 +88,35 @@ pub async fn verify(pool: &Pool, bridge: &Bridge, chain_event_id: u64) -> Result
             chain_actual_wh: chain_actual,
             chain_hash,
             ok,
+            note: None,
+        });
+    }
+    // The chain's participant list, not only the ones this VTN recorded: a
+    // participant the VTN never settled is a mismatch an auditor must see.
+    let on_chain = adr_chain::targets::event_participants(
+        bridge.client.as_ref(),
+        &bridge.contracts,
+        chain_event_id,
+        &bridge.reader,
+    )
+    .await
+    .map_err(chain_err)?;
+    for p in on_chain {
+        let user = p.user.to_string();
+        if out.iter().any(|c| c.user == user) {
+            continue;
+        }
+        out.push(Check {
+            user,
+            readings: 0,
+            baseline_wh: None,
+            actual_wh: None,
+            hash: None,
+            chain_baseline_wh: None,
+            chain_actual_wh: None,
+            chain_hash: None,
+            ok: false,
+            note: Some("a participant on chain that this VTN recorded no oracle data for".into()),
         });
     }
     Ok(out)

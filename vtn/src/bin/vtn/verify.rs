@@ -52,6 +52,9 @@ pub(crate) fn verify(a: VerifyArgs) -> anyhow::Result<()> {
                 hash,
                 if c.ok { "ok" } else { "MISMATCH" }
             );
+            if let Some(n) = &c.note {
+                println!("    {n}");
+            }
         }
     }
     let bad = checks.iter().filter(|c| !c.ok).count();

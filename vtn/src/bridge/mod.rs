@@ -278,7 +278,31 @@ async fn settle_ended(st: &AppState, bridge: &Bridge) -> Result<()> {
         let parts = participants_with_vens(st, bridge, ev.event_id).await?;
         let cfg = bridge.baseline;
         let data_oracle = bridge.contracts.data_oracle.clone();
+        // Wait for the last interval's readings (they arrive after the end),
+        // at most `oracle_wait(granularity)` past the end of the window.
+        let end_s = ev.start.saturating_add(ev.duration) as i64;
+        let wait = oracle_wait(st.settings.report_granularity);
+        let past_deadline = st.clock.now().timestamp() >= end_s.saturating_add(wait);
         st.db(move |c, ctx| {
+            let missing = oracle::missing_data(c, &parts, ev.start as i64, ev.duration as u32)?;
+            if !missing.is_empty() {
+                if !past_deadline {
+                    tracing::debug!(
+                        chain_event = ev.event_id,
+                        ?missing,
+                        "oracle waits for the last readings"
+                    );
+                    return Ok(());
+                }
+                // Settled with what is there; the gap is in the log and in
+                // each entry's reading count, which `vtn verify` reproduces.
+                tracing::warn!(
+                    chain_event = ev.event_id,
+                    ?missing,
+                    wait_s = wait,
+                    "oracle settles without the last readings of these VENs"
+                );
+            }
             let settled = oracle::settle_all(
                 c,
                 ev.event_id,
@@ -325,4 +349,10 @@ async fn settle_ended(st: &AppState, bridge: &Bridge) -> Result<()> {
         .await?;
     }
     Ok(())
+}
+
+/// How long past an event's end the oracle waits for the last readings:
+/// four report periods, and at least a minute.
+pub fn oracle_wait(granularity: adr_schema::Duration) -> i64 {
+    (granularity.to_chrono().num_seconds().saturating_mul(4)).max(60)
 }

@@ -105,6 +105,46 @@ pub fn readings_for(
     Ok(out)
 }
 
+/// The VENs whose usage readings do not yet reach the end of the event
+/// window: the oracle waits for them (see [`super::settle_ended`]), because
+/// the last interval's report arrives after the event ends, and what is
+/// hashed must be what `vtn verify` reads later.
+pub fn missing_data(
+    c: &mut Conn,
+    participants: &[(Participant, Vec<String>)],
+    start_s: i64,
+    duration_s: u32,
+) -> Result<Vec<String>> {
+    let start_ms = start_s * 1000;
+    let end_ms = start_ms + i64::from(duration_s) * 1000;
+    let mut out = Vec::new();
+    for ven in participants.iter().flat_map(|(_, v)| v) {
+        let units = units_of(c, ven)?;
+        if units.is_empty() {
+            continue; // offers no usage data: nothing to wait for
+        }
+        let rows = store::query_readings(
+            c,
+            &ReadingFilter {
+                ven_id: Some(ven.clone()),
+                from_ms: Some(start_ms),
+                to_ms: Some(end_ms),
+                ..Default::default()
+            },
+        )?;
+        let reached = rows
+            .iter()
+            .filter(|r| units.contains_key(&r.rid))
+            .map(|r| r.dtstart + (r.duration_secs.unwrap_or(0.0) * 1000.0).round() as i64)
+            .max()
+            .unwrap_or(i64::MIN);
+        if reached < end_ms {
+            out.push(ven.clone());
+        }
+    }
+    Ok(out)
+}
+
 /// Settle every participant; those without a usable baseline are skipped
 /// (the contract lets them be verified as non-compliant after its timeout).
 pub fn settle_all(

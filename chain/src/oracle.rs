@@ -544,4 +544,38 @@ mod tests {
         assert_eq!(call.args[0].as_list().unwrap().len(), 50);
         assert!(batch_call(&dor, &[]).is_err());
     }
+
+    /// The worked example of chain/README.md, byte for byte: if this fails,
+    /// the README no longer tells an auditor the truth.
+    #[test]
+    fn the_readme_worked_example() {
+        const T: i64 = 1_782_907_200; // 2026-07-01T12:00:00Z
+        let one = |start: i64, wh: f64| Reading {
+            ven_id: "ven-1".into(),
+            rid: "energy".into(),
+            start,
+            duration_s: 60,
+            quantity: Quantity::EnergyWh(wh),
+        };
+        let rs = vec![
+            one(T - 120, 10.0),
+            one(T - 60, 12.0),
+            one(T, 4.0),
+            one(T + 60, 5.0),
+        ];
+        let s = settle(&rs, T, 120, &BaselineConfig::default()).unwrap();
+        assert_eq!(s.source, BaselineSource::PreEvent);
+        assert_eq!((s.baseline_wh, s.actual_wh), (22, 9));
+        assert_eq!(
+            String::from_utf8(s.canonical.clone()).unwrap(),
+            "ven-1,energy,2026-07-01T11:58:00Z,60,Wh,10\n\
+             ven-1,energy,2026-07-01T11:59:00Z,60,Wh,12\n\
+             ven-1,energy,2026-07-01T12:00:00Z,60,Wh,4\n\
+             ven-1,energy,2026-07-01T12:01:00Z,60,Wh,5\n"
+        );
+        assert_eq!(
+            crate::clarity::hex::to_hex(&s.data_hash),
+            "0x6f4470eca436f9b4d35d5962da90abb08cde30a8bc1019d22efd0ae747275a21"
+        );
+    }
 }

@@ -349,6 +349,12 @@ fn chain_config(f: Option<crate::bridge::ChainConfig>) -> Option<crate::bridge::
     if let Some(p) = env("VTN_CHAIN_CONFIRMATIONS").and_then(|p| p.parse().ok()) {
         c.confirmations = Some(p);
     }
+    if let Some(n) = env("VTN_CHAIN_NETWORK") {
+        c.network = Some(n);
+    }
+    if let Some(f) = env("VTN_CHAIN_FEE").and_then(|f| f.parse().ok()) {
+        c.fee = Some(f);
+    }
     Some(c)
 }
 

@@ -30,7 +30,8 @@ use adr_chain::{Network, Principal, SenderKey, StandardPrincipal};
 use crate::error::{Result, VtnError};
 use crate::state::AppState;
 
-/// How the VTN reaches the chain (`[chain]` in the config file, `--chain-*` flags).
+/// How the VTN reaches the chain: `[chain]` in the config file, each key
+/// overridable by a `VTN_CHAIN_*` variable (see vtn/README.md, Chain mode).
 #[derive(Clone, Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChainConfig {

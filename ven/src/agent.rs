@@ -5,7 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration as StdDuration;
 
-use adr_schema::{Message, OptId, ReportRequestId, Timestamp};
+use adr_schema::{Message, OptId, ReportSpecifierId, ResponseCode, Timestamp};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::sync::mpsc;
@@ -14,7 +14,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::device::{Device, Telemetry};
 use crate::error::{Result, VenError};
-use crate::protocol::reports::{update_report, Reading, Value};
+use crate::protocol::reports::{update_report, Reading, Standing, Value};
 use crate::protocol::schedule::{self, Grid};
 use crate::protocol::{
     backoff, opt, Action, DataPoint, Next, OptPolicy, Registered, ReportBook, Session,
@@ -61,6 +61,14 @@ impl AgentSettings {
 }
 
 const OPTS_KEY: &str = "opts";
+/// The telemetry requests being sampled, kept so that a restarted VEN
+/// samples them again at once (`ReportBook::standing`).
+const REPORTS_KEY: &str = "reports";
+/// Hard bound on readings per oadrUpdateReport, whatever the config says.
+pub const MAX_BATCH: i64 = 1000;
+/// Batches sent back to back before the agent polls and samples again; the
+/// rest of a backlog follows at the next wake-up.
+const BATCHES_PER_WAKE: usize = 10;
 
 pub struct Agent<T, D, C> {
     s: AgentSettings,
@@ -70,8 +78,10 @@ pub struct Agent<T, D, C> {
     store: Store,
     push: Option<mpsc::Receiver<PushRequest>>,
     rng: StdRng,
-    /// Meter reading at the previous sample, per report request (energy deltas).
-    last_energy: HashMap<ReportRequestId, f64>,
+    /// Meter reading at the previous sample, per reportSpecifierID and
+    /// granularity (energy deltas): a request replacing another at the same
+    /// period goes on from its meter reading.
+    last_energy: HashMap<(ReportSpecifierId, i64), f64>,
     /// One device read per tick serves every sample of that tick.
     reading: Option<(Timestamp, Telemetry)>,
     history_grid: Option<Grid>,
@@ -80,6 +90,11 @@ pub struct Agent<T, D, C> {
     history_from: Option<(Timestamp, f64)>,
     flush_failures: u32,
     flush_retry_at: Option<Timestamp>,
+    /// The last `REPORTS_KEY` value written.
+    saved_standing: Option<String>,
+    /// The VTN refused readings sent under a request we believed current:
+    /// send our METADATA again to learn the current requests.
+    reregister_reports: bool,
 }
 
 enum Exit {
@@ -116,6 +131,46 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
             history_from: None,
             flush_failures: 0,
             flush_retry_at: None,
+            saved_standing: None,
+            reregister_reports: false,
+        }
+    }
+
+    /// The sampling grid's phase: the one `serve` will use with the poll
+    /// period we expect (override, else the stored registration's).
+    fn expected_phase(&self, prior: Option<&crate::protocol::Registration>) -> chrono::Duration {
+        let period = self.s.poll_override.unwrap_or_else(|| {
+            StdDuration::from_secs(prior.map(|p| p.poll_freq_s.max(1)).unwrap_or(10))
+        });
+        let period_c = chrono::Duration::from_std(period).unwrap_or(chrono::Duration::seconds(10));
+        schedule::phase_for(&self.s.ven_name, period_c)
+    }
+
+    /// Keep what we sample in the store, when it changed.
+    fn save_standing(&mut self, reports: &ReportBook) -> Result<()> {
+        let json = serde_json::to_string(&reports.standing()).expect("serializable");
+        if self.saved_standing.as_deref() != Some(json.as_str()) {
+            self.store.set(REPORTS_KEY, Some(&json))?;
+            self.saved_standing = Some(json);
+        }
+        Ok(())
+    }
+
+    /// Sample what is due while not registered (no flush: nothing can be
+    /// sent), until `until`.
+    async fn sample_until(&mut self, session: &mut Session, until: Timestamp) -> Result<()> {
+        loop {
+            self.meter().tick(session).await?;
+            self.save_standing(&session.reports)?;
+            let now = self.clock.now();
+            if now >= until {
+                return Ok(());
+            }
+            let wake = session
+                .reports
+                .next_wakeup()
+                .map_or(until, |t| t.min(until));
+            tokio::time::sleep(to_std(wake - now).max(StdDuration::from_millis(5))).await;
         }
     }
 
@@ -131,12 +186,20 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
         if let Some(p) = &prior {
             tracing::info!(ven_id = %p.ven_id, registration_id = %p.registration_id, "stored registration found");
         }
+        // Sample from the start, registered or not: what we sampled before
+        // the restart, else every telemetry report we offer.
+        let mut book = ReportBook::new(self.s.ven_name.clone(), self.s.min_period);
+        book.set_phase(self.expected_phase(prior.as_ref()));
+        let standing: Vec<Standing> = match self.store.get(REPORTS_KEY)? {
+            Some(s) => serde_json::from_str(&s).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "stored report requests unreadable; sampling the defaults");
+                Vec::new()
+            }),
+            None => Vec::new(),
+        };
+        book.restore(&standing, self.clock.now());
         let mut unreg = Unregistered::new(profile, prior);
-        let mut session = Session::new(
-            ReportBook::new(self.s.ven_name.clone(), self.s.min_period),
-            self.s.policy.clone(),
-            self.s.seed,
-        );
+        let mut session = Session::new(book, self.s.policy.clone(), self.s.seed);
         loop {
             let reg = self.register(unreg, session).await?;
             match self.serve(reg).await? {
@@ -171,18 +234,49 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
     ) -> Result<Registered> {
         let mut failures = 0u32;
         loop {
-            let attempt: Result<Message> = async {
-                if let Some(answer) = self.transport.send(&unreg.query_registration()).await? {
-                    if let Err(e) = unreg.on_query_response(&answer) {
-                        tracing::warn!(error = %e, "oadrQueryRegistration answered oddly; registering anyway");
+            self.sample_until(&mut session, self.clock.now()).await?;
+            // The attempt may hang for the transport's timeout when the VTN
+            // does not answer: sample meanwhile.
+            let attempt: Result<Message> = {
+                let transport = &self.transport;
+                let unreg = &mut unreg;
+                let attempt = async move {
+                    if let Some(answer) = transport.send(&unreg.query_registration()).await? {
+                        if let Err(e) = unreg.on_query_response(&answer) {
+                            tracing::warn!(error = %e, "oadrQueryRegistration answered oddly; registering anyway");
+                        }
+                    }
+                    transport
+                        .send(&unreg.create_party_registration())
+                        .await?
+                        .ok_or_else(|| {
+                            VenError::InvalidData(
+                                "empty answer to oadrCreatePartyRegistration".into(),
+                            )
+                        })
+                };
+                tokio::pin!(attempt);
+                let mut meter = Meter {
+                    device: &mut self.device,
+                    clock: &self.clock,
+                    store: &mut self.store,
+                    reading: &mut self.reading,
+                    last_energy: &mut self.last_energy,
+                };
+                loop {
+                    let now = meter.clock.now();
+                    let wake = session
+                        .reports
+                        .next_wakeup()
+                        .unwrap_or(now + chrono::Duration::seconds(60));
+                    tokio::select! {
+                        r = &mut attempt => break r,
+                        _ = tokio::time::sleep(to_std(wake - now).max(StdDuration::from_millis(5))) => {
+                            meter.tick(&mut session).await?;
+                        }
                     }
                 }
-                self.transport
-                    .send(&unreg.create_party_registration())
-                    .await?
-                    .ok_or_else(|| VenError::InvalidData("empty answer to oadrCreatePartyRegistration".into()))
-            }
-            .await;
+            };
             let err = match attempt {
                 Ok(answer) => match unreg.on_created(answer, session) {
                     Ok(reg) => {
@@ -205,7 +299,8 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
                 &mut self.rng,
             );
             tracing::warn!(error = %err, failures, retry_in_ms = wait.as_millis() as u64, "registration failed");
-            tokio::time::sleep(wait).await;
+            let until = self.clock.now() + chrono::Duration::from_std(wait).unwrap_or_default();
+            self.sample_until(&mut session, until).await?;
         }
     }
 
@@ -220,9 +315,13 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
         let poll_grid = Grid::new(period_c, phase);
         reg.session.reports.set_phase(phase);
         // Start-up exchanges: current events, our reports, our opts.
-        for msg in [reg.request_event(), reg.register_report(self.clock.now())] {
+        let mut reports_ok = false;
+        for (i, msg) in [reg.request_event(), reg.register_report(self.clock.now())]
+            .into_iter()
+            .enumerate()
+        {
             match self.exchange(&mut reg, msg).await {
-                Ok(Next::Stay) => {}
+                Ok(Next::Stay) => reports_ok |= i == 1,
                 Ok(next) => return Ok(self.exit(reg, next)),
                 Err(e) => tracing::warn!(error = %e, "start-up exchange failed"),
             }
@@ -235,12 +334,54 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
         let slack = (period_c / 10).min(chrono::Duration::seconds(1));
         let mut next_poll = self.clock.now();
         let mut poll_failures = 0u32;
+        let mut polled = false;
+        let mut reports_retry_at = self.clock.now();
         loop {
             let now = self.clock.now();
             self.reading = None;
             let actions = reg.tick(now);
             self.perform(&mut reg, actions).await?;
             self.history(now).await?;
+            // Our METADATA again: the start-up exchange failed, or the VTN
+            // refused readings under a request we thought current.
+            if (!reports_ok || self.reregister_reports) && reports_retry_at <= now {
+                if self.reregister_reports {
+                    reg.session.reports.make_provisional();
+                    self.reregister_reports = false;
+                }
+                let msg = reg.register_report(now);
+                match self.exchange(&mut reg, msg).await {
+                    Ok(Next::Stay) => reports_ok = true,
+                    Ok(next) => return Ok(self.exit(reg, next)),
+                    Err(e) => {
+                        reports_ok = false;
+                        let wait = backoff::delay(
+                            poll_failures + 1,
+                            period,
+                            self.s.max_backoff,
+                            &mut self.rng,
+                        );
+                        reports_retry_at =
+                            now + chrono::Duration::from_std(wait).unwrap_or_default();
+                        tracing::warn!(error = %e, "oadrRegisterReport failed; retrying");
+                    }
+                }
+                self.save_standing(&reg.session.reports)?;
+            }
+            // The VTN has answered our METADATA (and, pulling, a first poll):
+            // provisional requests it did not replace stop, and readings no
+            // current request takes are dropped, logged.
+            if !reg.session.reports.is_settled() && reports_ok && (polled || !pull) {
+                reg.session.reports.settle();
+                self.save_standing(&reg.session.reports)?;
+                for (spec, rid, n) in self
+                    .store
+                    .drop_streams_except(&reg.session.reports.streams())?
+                {
+                    tracing::warn!(specifier = %spec, %rid, dropped = n, "readings no report request takes dropped");
+                }
+                self.deliver(&mut reg).await?;
+            }
             if self.flush_retry_at.is_some_and(|t| t <= now) {
                 self.flush_retry_at = None;
                 self.deliver(&mut reg).await?;
@@ -251,7 +392,7 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
                 let mut drained = 0;
                 loop {
                     let poll = reg.poll();
-                    match self.transport.send(&poll).await {
+                    match self.send(&mut reg.session, &poll).await {
                         Ok(answer) => {
                             poll_failures = 0;
                             let more =
@@ -264,6 +405,7 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
                             }
                             drained += 1;
                             if !more || drained >= 20 {
+                                polled = true;
                                 next_poll = poll_grid.next_after(next_poll.max(self.clock.now()));
                                 break;
                             }
@@ -336,7 +478,6 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
     }
 
     fn exit(&mut self, reg: Registered, next: Next) -> Exit {
-        self.last_energy.clear();
         match next {
             Next::Cancelled => {
                 let (u, s) = reg.into_unregistered(false);
@@ -370,7 +511,7 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
         let mut queue = VecDeque::from([first]);
         let mut next = Next::Stay;
         while let Some(msg) = queue.pop_front() {
-            let Some(answer) = self.transport.send(&msg).await? else {
+            let Some(answer) = self.send(&mut reg.session, &msg).await? else {
                 continue;
             };
             let out = reg.handle(answer, self.clock.now());
@@ -403,7 +544,7 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
                 kept.push(id.to_string());
                 continue;
             }
-            match self.transport.send(&msg).await {
+            match self.send(&mut reg.session, &msg).await {
                 Ok(Some(Message::CreatedOpt(c))) if c.response.response_code.is_ok() => {
                     tracing::info!(opt_id = %id, "unavailability announced (oadrCreateOpt)");
                     kept.push(id.to_string());
@@ -429,7 +570,10 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
             let Ok(id) = OptId::new(old.clone()) else {
                 continue;
             };
-            match self.transport.send(&opt::cancel_opt(&ven_id, id)).await {
+            match self
+                .send(&mut reg.session, &opt::cancel_opt(&ven_id, id))
+                .await
+            {
                 Ok(_) => tracing::info!(opt_id = %old, "unavailability withdrawn (oadrCancelOpt)"),
                 Err(e) => {
                     tracing::warn!(opt_id = %old, error = %e, "oadrCancelOpt failed");
@@ -443,25 +587,6 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
         );
     }
 
-    async fn read_device(&mut self, reg: &mut Registered, now: Timestamp) -> Option<Telemetry> {
-        if let Some((t, r)) = &self.reading {
-            if *t == now {
-                return Some(r.clone());
-            }
-        }
-        match self.device.read(now).await {
-            Ok(r) => {
-                reg.session.can_shed = r.can_shed;
-                self.reading = Some((now, r.clone()));
-                Some(r)
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "device read failed");
-                None
-            }
-        }
-    }
-
     async fn perform(&mut self, reg: &mut Registered, actions: Vec<Action>) -> Result<()> {
         let mut flush = false;
         for a in actions {
@@ -473,48 +598,7 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
                     }
                 }
                 Action::Decided { .. } => {}
-                Action::Sample {
-                    kind,
-                    report_request_id,
-                    report_specifier_id,
-                    points,
-                    dtstart,
-                    granularity,
-                } => {
-                    let now = self.clock.now();
-                    let Some(t) = self.read_device(reg, now).await else {
-                        continue;
-                    };
-                    let g_s = granularity.num_seconds().max(1) as u32;
-                    let prev = self
-                        .last_energy
-                        .insert(report_request_id.clone(), t.energy_wh);
-                    let readings: Vec<Reading> = points
-                        .iter()
-                        .map(|(rid, p)| Reading {
-                            report_request_id: report_request_id.clone(),
-                            report_specifier_id: report_specifier_id.clone(),
-                            kind,
-                            rid: rid.clone(),
-                            dtstart,
-                            duration_s: g_s,
-                            value: match p {
-                                DataPoint::PowerW => Value::Float(round3(t.power_w)),
-                                DataPoint::EnergyWh => Value::Float(round3(match prev {
-                                    Some(e) => (t.energy_wh - e).max(0.0),
-                                    None => t.power_w * g_s as f64 / 3600.0,
-                                })),
-                                DataPoint::Status => Value::Status {
-                                    online: t.online,
-                                    manual_override: t.manual_override,
-                                    level: t.level,
-                                },
-                            },
-                        })
-                        .collect();
-                    self.store.push_readings(&readings)?;
-                    tracing::debug!(report_request_id = %report_request_id, n = readings.len(), "readings stored");
-                }
+                a @ Action::Sample { .. } => self.sample(&mut reg.session, a).await?,
                 Action::History {
                     kind,
                     report_request_id,
@@ -551,49 +635,153 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
                 }
             }
         }
+        self.save_standing(&reg.session.reports)?;
         if flush {
             self.deliver(reg).await?;
         }
         Ok(())
     }
 
-    /// Send the outbox, oldest first, in batches; a batch leaves the outbox
-    /// only when the VTN answers oadrUpdatedReport 200.
-    async fn deliver(&mut self, reg: &mut Registered) -> Result<()> {
+    /// The parts of the agent sampling needs, borrowed apart from the
+    /// transport so that sampling goes on while a request to the VTN hangs.
+    fn meter(&mut self) -> Meter<'_, D, C> {
+        Meter {
+            device: &mut self.device,
+            clock: &self.clock,
+            store: &mut self.store,
+            reading: &mut self.reading,
+            last_energy: &mut self.last_energy,
+        }
+    }
+
+    async fn sample(&mut self, session: &mut Session, a: Action) -> Result<()> {
+        self.meter().sample(session, a).await
+    }
+
+    /// Send a request to the VTN, sampling what falls due while the answer
+    /// is awaited (a VTN that does not answer holds a request for up to the
+    /// transport's timeout). A send-back due meanwhile waits for the next.
+    async fn send(&mut self, session: &mut Session, msg: &Message) -> Result<Option<Message>> {
+        let transport = &self.transport;
+        let fut = transport.send(msg);
+        tokio::pin!(fut);
+        let mut meter = Meter {
+            device: &mut self.device,
+            clock: &self.clock,
+            store: &mut self.store,
+            reading: &mut self.reading,
+            last_energy: &mut self.last_energy,
+        };
         loop {
-            let batch = self.store.pending(self.s.batch)?;
-            if batch.is_empty() {
+            let now = meter.clock.now();
+            let wake = session
+                .reports
+                .next_wakeup()
+                .unwrap_or(now + chrono::Duration::seconds(60));
+            tokio::select! {
+                r = &mut fut => return r,
+                _ = tokio::time::sleep(to_std(wake - now).max(StdDuration::from_millis(5))) => {
+                    // Not the request's failure: logged, and the request goes on.
+                    if let Err(e) = meter.tick(session).await {
+                        tracing::error!(error = %e, "storing readings failed");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Send the outbox, oldest first, in bounded batches; a batch leaves the
+    /// outbox only when the VTN answers oadrUpdatedReport 200. A reading is
+    /// sent under the request current for its stream (`ReportBook::address`),
+    /// not necessarily the one it was queued under; readings no current
+    /// request takes wait. One batch is one oadrUpdateReport for one request,
+    /// so a refusal concerns that request only.
+    async fn deliver(&mut self, reg: &mut Registered) -> Result<()> {
+        let limit = self.s.batch.clamp(1, MAX_BATCH);
+        for _ in 0..BATCHES_PER_WAKE {
+            let streams = reg.session.reports.streams();
+            let rows = self.store.pending_streams(&streams, limit)?;
+            // Address each row; history answers keep their own request.
+            let addressed: Vec<(i64, Reading, bool)> = rows
+                .into_iter()
+                .filter_map(|(id, r)| {
+                    if r.kind == crate::protocol::ReportKind::HistoryUsage {
+                        return Some((id, r, true));
+                    }
+                    let to = reg.session.reports.address(
+                        &r.report_specifier_id,
+                        &r.rid,
+                        &r.report_request_id,
+                    )?;
+                    Some((
+                        id,
+                        Reading {
+                            report_request_id: to,
+                            ..r
+                        },
+                        false,
+                    ))
+                })
+                .collect();
+            let Some(first) = addressed
+                .first()
+                .map(|(_, r, _)| r.report_request_id.clone())
+            else {
                 self.flush_failures = 0;
                 return Ok(());
-            }
-            let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
-            let readings: Vec<Reading> = batch.into_iter().map(|(_, r)| r).collect();
+            };
+            let (ids, readings, history): (Vec<i64>, Vec<Reading>, bool) = {
+                let mut ids = Vec::new();
+                let mut rs = Vec::new();
+                let mut h = false;
+                for (id, r, is_h) in addressed {
+                    if r.report_request_id == first {
+                        ids.push(id);
+                        rs.push(r);
+                        h |= is_h;
+                    }
+                }
+                (ids, rs, h)
+            };
             let msg = update_report(&reg.ven_id(), &readings, self.clock.now());
-            match self.transport.send(&msg).await {
+            match self.send(&mut reg.session, &msg).await {
                 Ok(Some(Message::UpdatedReport(u))) if u.response.response_code.is_ok() => {
                     self.store.ack(&ids)?;
                     self.flush_failures = 0;
-                    tracing::info!(readings = ids.len(), "readings delivered");
+                    tracing::info!(readings = ids.len(), report_request_id = %first, "readings delivered");
                     let out = reg.handle(Message::UpdatedReport(u), self.clock.now());
                     for m in out.send {
-                        if let Err(e) = self.transport.send(&m).await {
+                        if let Err(e) = self.send(&mut reg.session, &m).await {
                             tracing::warn!(error = %e, "sending failed");
                         }
                     }
                 }
                 Ok(answer) => {
-                    // A refusal for requests we no longer run will never
-                    // succeed: drop those rows; keep the rest for later.
-                    let stale: Vec<i64> = ids
-                        .iter()
-                        .zip(&readings)
-                        .filter(|(_, r)| !reg.session.reports.is_active(&r.report_request_id))
-                        .map(|(id, _)| *id)
-                        .collect();
-                    tracing::warn!(answer = ?answer.as_ref().map(|m| m.name()), dropped_stale = stale.len(), "readings not acknowledged");
-                    if !stale.is_empty() {
-                        self.store.ack(&stale)?;
+                    let code = match &answer {
+                        Some(Message::UpdatedReport(u)) => Some(u.response.response_code),
+                        Some(Message::Response(r)) => Some(r.response.response_code),
+                        _ => None,
+                    };
+                    if history {
+                        // A history answer the VTN refuses will never be
+                        // taken (it is asked for once): drop it.
+                        tracing::warn!(?code, report_request_id = %first, dropped = ids.len(), "history readings refused; dropped");
+                        self.store.ack(&ids)?;
                         continue;
+                    }
+                    // Telemetry is never dropped for a refusal: the request
+                    // we think current may have been replaced without our
+                    // hearing of it (a lost oadrRegisteredReport). Ask again.
+                    tracing::warn!(?code, report_request_id = %first, kept = ids.len(), "readings not acknowledged; kept, asking the VTN for its current requests");
+                    if matches!(
+                        code,
+                        Some(ResponseCode::REPORT_NOT_SUPPORTED) | Some(ResponseCode::INVALID_ID)
+                    ) {
+                        self.reregister_reports = true;
+                    }
+                    if code == Some(ResponseCode::NOT_REGISTERED_OR_AUTHORIZED) {
+                        // The poll will learn it too and register again.
+                        tracing::warn!("the VTN does not know us");
                     }
                     self.retry_later(reg);
                     return Ok(());
@@ -605,6 +793,9 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
                 }
             }
         }
+        // More backlog: go on at the next wake-up, after polling and sampling.
+        self.flush_retry_at = Some(self.clock.now());
+        Ok(())
     }
 
     fn retry_later(&mut self, reg: &Registered) {
@@ -657,6 +848,100 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
         if self.rng.gen_ratio(1, 60) {
             self.store.prune_history(now - self.s.history_retention)?;
         }
+        Ok(())
+    }
+}
+
+/// What sampling needs: the device, the clock, the store, and the per-tick
+/// and per-stream memory.
+struct Meter<'a, D, C> {
+    device: &'a mut D,
+    clock: &'a C,
+    store: &'a mut Store,
+    reading: &'a mut Option<(Timestamp, Telemetry)>,
+    last_energy: &'a mut HashMap<(ReportSpecifierId, i64), f64>,
+}
+
+impl<D: Device, C: Clock> Meter<'_, D, C> {
+    async fn read_device(&mut self, session: &mut Session, now: Timestamp) -> Option<Telemetry> {
+        if let Some((t, r)) = &*self.reading {
+            if *t == now {
+                return Some(r.clone());
+            }
+        }
+        match self.device.read(now).await {
+            Ok(r) => {
+                session.can_shed = r.can_shed;
+                *self.reading = Some((now, r.clone()));
+                Some(r)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "device read failed");
+                None
+            }
+        }
+    }
+
+    /// Take what is due at `now` (sampling only: nothing can be sent).
+    async fn tick(&mut self, session: &mut Session) -> Result<()> {
+        let now = self.clock.now();
+        *self.reading = None;
+        for a in session.reports.tick(now) {
+            if let Action::Sample { .. } = a {
+                self.sample(session, a).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Read the device (once per tick) and store one reading per data point
+    /// of an `Action::Sample`, durably.
+    async fn sample(&mut self, session: &mut Session, a: Action) -> Result<()> {
+        let Action::Sample {
+            kind,
+            report_request_id,
+            report_specifier_id,
+            points,
+            dtstart,
+            granularity,
+        } = a
+        else {
+            return Ok(());
+        };
+        let now = self.clock.now();
+        let Some(t) = self.read_device(session, now).await else {
+            return Ok(());
+        };
+        let g_s = granularity.num_seconds().max(1) as u32;
+        let prev = self.last_energy.insert(
+            (report_specifier_id.clone(), granularity.num_milliseconds()),
+            t.energy_wh,
+        );
+        let readings: Vec<Reading> = points
+            .iter()
+            .map(|(rid, p)| Reading {
+                report_request_id: report_request_id.clone(),
+                report_specifier_id: report_specifier_id.clone(),
+                kind,
+                rid: rid.clone(),
+                dtstart,
+                duration_s: g_s,
+                value: match p {
+                    DataPoint::PowerW => Value::Float(round3(t.power_w)),
+                    DataPoint::EnergyWh => Value::Float(round3(match prev {
+                        Some(e) => (t.energy_wh - e).max(0.0),
+                        None => t.power_w * g_s as f64 / 3600.0,
+                    })),
+                    DataPoint::Status => Value::Status {
+                        online: t.online,
+                        manual_override: t.manual_override,
+                        level: t.level,
+                    },
+                },
+            })
+            .collect();
+        let n = self.store.push_readings(&readings)?;
+        tracing::debug!(report_request_id = %report_request_id, n, "readings stored");
         Ok(())
     }
 }

@@ -35,6 +35,7 @@
 //! [reports]
 //! min_period_s = 1
 //! history_period_s = 60
+//! batch = 500                  # readings per oadrUpdateReport, at most 1000
 //!
 //! [device]
 //! kind = "simulated"           # or "command", "webhook", "modbus"
@@ -172,7 +173,8 @@ pub struct ReportsConfig {
     /// history is read in a poll's wake-up.
     pub history_period_s: u64,
     pub history_retention_days: u32,
-    /// Most readings in one oadrUpdateReport.
+    /// Most readings in one oadrUpdateReport (clamped to 1..=1000,
+    /// `agent::MAX_BATCH`); a backlog goes out 10 batches per wake-up.
     pub batch: i64,
 }
 

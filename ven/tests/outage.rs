@@ -94,3 +94,51 @@ async fn vtn_outage_loses_and_duplicates_nothing() {
         .all(|(rid, _, v)| rid == "power" && *v > 0.0));
     assert!(times.len() >= 10, "{} readings", times.len());
 }
+
+/// A VTN that stops answering (connections accepted, no reply, as behind a
+/// network black hole) holds each request up to the transport's timeout:
+/// sampling goes on meanwhile, and every second arrives once afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vtn_that_does_not_answer_does_not_stop_sampling() {
+    let vtn = FakeVtn::start();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ven.db");
+    let db = db.to_str().unwrap().to_owned();
+    let agent = Agent::new(
+        settings(),
+        HttpTransport::new(&vtn.url(), &VtnConfig::default()).unwrap(),
+        Thermostat::new(SimConfig::default(), Utc::now()),
+        SystemClock,
+        Store::open(&db).unwrap(),
+        None,
+    );
+    let task = tokio::spawn(agent.run());
+    let st = vtn.state.clone();
+    let count = move || st.lock().unwrap().readings.len();
+    let c = count.clone();
+    wait_for("first readings", 20, move || c() >= 2).await;
+    vtn.state.lock().unwrap().hang = true;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let mut outbox = Store::open(&db).unwrap();
+    let queued = outbox.outbox_len().unwrap();
+    vtn.state.lock().unwrap().hang = false;
+    assert!(
+        queued >= 4,
+        "readings taken while the VTN held the request ({queued})"
+    );
+    let c = count.clone();
+    let want = c() + queued as usize + 2;
+    wait_for("catch-up", 30, move || c() >= want).await;
+    task.abort();
+    let readings = vtn.state.lock().unwrap().readings.clone();
+    let times: Vec<_> = readings.iter().map(|(_, t, _)| *t).collect();
+    for w in times.windows(2) {
+        assert_eq!(
+            (w[1] - w[0]).num_milliseconds(),
+            1000,
+            "gap or duplicate between {} and {}",
+            w[0],
+            w[1]
+        );
+    }
+}

@@ -231,9 +231,15 @@ impl Registered {
         })
     }
 
-    /// Back to unregistered, keeping the ids to offer them again.
+    /// Back to unregistered, keeping the ids to offer them again. Keeping
+    /// them, sampling goes on under provisional requests until the new
+    /// registration's requests replace them; otherwise reports stop.
     pub fn into_unregistered(mut self, keep_ids: bool) -> (Unregistered, Session) {
-        self.session.reports.clear();
+        if keep_ids {
+            self.session.reports.make_provisional();
+        } else {
+            self.session.reports.clear();
+        }
         let prior = keep_ids.then_some(self.reg);
         (Unregistered::new(self.profile, prior), self.session)
     }
@@ -259,10 +265,13 @@ impl Registered {
                 out.actions = actions;
             }
             Message::CreateReport(c) => {
-                let (reply, actions) =
-                    self.session
-                        .reports
-                        .create(&c.request_id, &c.report_requests, &ven_id, now);
+                let (reply, actions) = self.session.reports.create(
+                    &c.request_id,
+                    &c.report_requests,
+                    &ven_id,
+                    now,
+                    false,
+                );
                 out.reply = Some(reply);
                 out.actions = actions;
             }
@@ -276,6 +285,7 @@ impl Registered {
                         &r.report_requests,
                         &ven_id,
                         now,
+                        true,
                     );
                     out.send.push(created);
                     out.actions.extend(actions);

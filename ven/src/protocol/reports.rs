@@ -115,6 +115,29 @@ struct Active {
     end: Option<Timestamp>,
     next_sample: Timestamp,
     next_flush: Option<Timestamp>,
+    /// Sampled while no request from the VTN is known to be current (after a
+    /// restart, while (re-)registering): readings are stored, never sent
+    /// under this request; a request for the same reportSpecifierID replaces
+    /// it and takes its readings.
+    provisional: bool,
+    /// Order of arrival: the latest request for a stream addresses it.
+    seq: u64,
+    /// A fixed instant of the sampling grid (kept in `Standing`).
+    anchor: Timestamp,
+}
+
+/// A telemetry request as the store keeps it across restarts, so that a
+/// restarted VEN samples what it sampled before, on the same grid, before it
+/// can reach the VTN.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Standing {
+    pub report_request_id: String,
+    pub kind: ReportKind,
+    pub report_specifier_id: String,
+    pub points: Vec<(String, DataPoint)>,
+    pub granularity_ms: i64,
+    /// One instant of the sampling grid.
+    pub anchor_ms: i64,
 }
 
 /// What we offer and what is running.
@@ -126,6 +149,11 @@ pub struct ReportBook {
     phase: chrono::Duration,
     offered: Vec<Offered>,
     active: BTreeMap<ReportRequestId, Active>,
+    seq: u64,
+    /// False from a restart or re-registration until the VTN has had its say
+    /// about which reports it wants: until then a stream no request covers
+    /// is kept, afterwards its readings are dropped (`settle`).
+    settled: bool,
 }
 
 fn rid(s: &str) -> Rid {
@@ -164,6 +192,8 @@ impl ReportBook {
                 },
             ],
             active: BTreeMap::new(),
+            seq: 0,
+            settled: false,
         }
     }
 
@@ -236,29 +266,200 @@ impl ReportBook {
         })
     }
 
-    /// Report requests in force.
+    /// Report requests in force (the VTN's, not our provisional ones).
     pub fn pending(&self) -> Vec<ReportRequestId> {
-        self.active.keys().cloned().collect()
+        self.active
+            .iter()
+            .filter(|(_, a)| !a.provisional)
+            .map(|(id, _)| id.clone())
+            .collect()
     }
 
+    /// A request of the VTN's that we run (not provisional).
     pub fn is_active(&self, id: &ReportRequestId) -> bool {
-        self.active.contains_key(id)
+        self.active.get(id).is_some_and(|a| !a.provisional)
+    }
+
+    /// What we sample, to be kept across a restart (telemetry only: a
+    /// history request is answered once).
+    pub fn standing(&self) -> Vec<Standing> {
+        self.active
+            .iter()
+            .filter(|(_, a)| a.end.is_none())
+            .map(|(id, a)| Standing {
+                report_request_id: id.to_string(),
+                kind: a.kind,
+                report_specifier_id: a.specifier.to_string(),
+                points: a.points.iter().map(|(r, p)| (r.to_string(), *p)).collect(),
+                granularity_ms: a.granularity.num_milliseconds(),
+                anchor_ms: a.anchor.timestamp_millis(),
+            })
+            .collect()
+    }
+
+    /// A VEN starting (or registering again) samples before any request of
+    /// the VTN is known to be current: what it sampled before (`standing`,
+    /// from the store), or else every telemetry report it offers at its
+    /// minimum period. These requests are provisional: their readings wait
+    /// in the outbox for the request that replaces them. The first sample is
+    /// the latest grid instant not after `now`, so the interval a crash
+    /// interrupted is measured (the outbox ignores a reading taken twice).
+    pub fn restore(&mut self, standing: &[Standing], now: Timestamp) {
+        self.settled = false;
+        let defaults: Vec<Standing>;
+        let standing = if standing.is_empty() {
+            let g = self.min_period;
+            let anchor = Grid::new(g, self.phase).floor(now);
+            defaults = self
+                .offered
+                .iter()
+                .filter(|o| o.kind != ReportKind::HistoryUsage)
+                .map(|o| Standing {
+                    report_request_id: format!("local-{}", o.specifier),
+                    kind: o.kind,
+                    report_specifier_id: o.specifier.to_string(),
+                    points: o.points.iter().map(|(r, p)| (r.to_string(), *p)).collect(),
+                    granularity_ms: g.num_milliseconds(),
+                    anchor_ms: anchor.timestamp_millis(),
+                })
+                .collect();
+            &defaults[..]
+        } else {
+            standing
+        };
+        for st in standing {
+            let (Ok(id), Ok(specifier)) = (
+                ReportRequestId::new(st.report_request_id.clone()),
+                ReportSpecifierId::new(st.report_specifier_id.clone()),
+            ) else {
+                continue;
+            };
+            let points: Vec<(Rid, DataPoint)> = st
+                .points
+                .iter()
+                .filter_map(|(r, p)| Rid::new(r.clone()).ok().map(|r| (r, *p)))
+                .collect();
+            let g = st.granularity_ms.max(1000);
+            let anchor = chrono::TimeZone::timestamp_millis_opt(&chrono::Utc, st.anchor_ms)
+                .single()
+                .unwrap_or(now);
+            let next_sample = if anchor <= now {
+                let k = (now - anchor).num_milliseconds() / g;
+                anchor.saturating_plus(chrono::Duration::milliseconds(k.saturating_mul(g)))
+            } else {
+                anchor
+            };
+            if points.is_empty() || st.kind == ReportKind::HistoryUsage {
+                continue;
+            }
+            tracing::info!(report_request_id = %id, specifier = %specifier, "sampling before registration (provisional)");
+            self.seq += 1;
+            self.active.insert(
+                id,
+                Active {
+                    kind: st.kind,
+                    specifier,
+                    points,
+                    granularity: chrono::Duration::milliseconds(g),
+                    back: chrono::Duration::zero(),
+                    end: None,
+                    next_sample,
+                    next_flush: None,
+                    provisional: true,
+                    seq: self.seq,
+                    anchor: next_sample,
+                },
+            );
+        }
+    }
+
+    /// Registering again: sampling goes on, under provisional requests, until
+    /// the VTN's new requests replace them.
+    pub fn make_provisional(&mut self) {
+        self.settled = false;
+        self.active.retain(|_, a| a.end.is_none());
+        for a in self.active.values_mut() {
+            a.provisional = true;
+            a.next_flush = None;
+        }
+    }
+
+    /// The request a reading of `specifier`/`rid` is sent under: the one it
+    /// was queued under if that is still current and covers it, else the
+    /// latest current request for the same reportSpecifierID that covers the
+    /// rID. `None`: no request takes it now.
+    pub fn address(
+        &self,
+        specifier: &ReportSpecifierId,
+        rid: &Rid,
+        queued_under: &ReportRequestId,
+    ) -> Option<ReportRequestId> {
+        let covers = |a: &Active| {
+            !a.provisional && a.specifier == *specifier && a.points.iter().any(|(r, _)| r == rid)
+        };
+        if self.active.get(queued_under).is_some_and(covers) {
+            return Some(queued_under.clone());
+        }
+        self.active
+            .iter()
+            .filter(|(_, a)| covers(a))
+            .max_by_key(|(_, a)| a.seq)
+            .map(|(id, _)| id.clone())
+    }
+
+    /// The (reportSpecifierID, rID) streams a current request takes.
+    pub fn streams(&self) -> Vec<(ReportSpecifierId, Rid)> {
+        let mut v: Vec<(ReportSpecifierId, Rid)> = self
+            .active
+            .values()
+            .filter(|a| !a.provisional)
+            .flat_map(|a| {
+                a.points
+                    .iter()
+                    .map(|(r, _)| (a.specifier.clone(), r.clone()))
+            })
+            .collect();
+        v.sort_by(|a, b| (a.0.as_str(), a.1.as_str()).cmp(&(b.0.as_str(), b.1.as_str())));
+        v.dedup();
+        v
+    }
+
+    /// The VTN has answered our METADATA (and a first poll): provisional
+    /// requests it did not replace stop. Readings of streams no current
+    /// request takes may then be dropped by the caller.
+    pub fn settle(&mut self) {
+        self.active.retain(|id, a| {
+            if a.provisional {
+                tracing::info!(report_request_id = %id, "provisional report not requested by the VTN; sampling stops");
+            }
+            !a.provisional
+        });
+        self.settled = true;
+    }
+
+    pub fn is_settled(&self) -> bool {
+        self.settled
     }
 
     /// Take in report requests (oadrCreateReport, or those inside
     /// oadrRegisteredReport): returns the oadrCreatedReport and the actions
     /// due at once (history copies, one-shot samples).
+    ///
+    /// With `replace`, (requests answering our oadrRegisterReport) a new
+    /// request replaces every earlier one for the same reportSpecifierID, as
+    /// the VTN supersedes them; provisional requests are always replaced.
     pub fn create(
         &mut self,
         request_id: &RequestId,
         requests: &[ReportRequest],
         ven_id: &VenId,
         now: Timestamp,
+        replace: bool,
     ) -> (Message, Vec<Action>) {
         let mut actions = Vec::new();
         let mut errors = Vec::new();
         for rr in requests {
-            match self.create_one(rr, now) {
+            match self.create_one(rr, now, replace) {
                 Ok(mut a) => actions.append(&mut a),
                 Err(e) => {
                     tracing::warn!(report_request_id = %rr.report_request_id, error = %e, "report request refused");
@@ -284,7 +485,12 @@ impl ReportBook {
         (msg, actions)
     }
 
-    fn create_one(&mut self, rr: &ReportRequest, now: Timestamp) -> Result<Vec<Action>, String> {
+    fn create_one(
+        &mut self,
+        rr: &ReportRequest,
+        now: Timestamp,
+        replace: bool,
+    ) -> Result<Vec<Action>, String> {
         let s = &rr.specifier;
         let offered = self
             .offered
@@ -369,10 +575,32 @@ impl ReportBook {
             next_sample =
                 start.saturating_plus(chrono::Duration::milliseconds(k.saturating_mul(g)));
         }
+        // Requests this one replaces; sampling continues on their grid when
+        // the period is the same, so a re-registration leaves no gap.
+        let replaced: Vec<ReportRequestId> = self
+            .active
+            .iter()
+            .filter(|(id, a)| {
+                **id == rr.report_request_id
+                    || (a.specifier == s.report_specifier_id && (a.provisional || replace))
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in replaced {
+            let old = self.active.remove(&id).expect("listed");
+            tracing::info!(report_request_id = %id, by = %rr.report_request_id, "report request replaced");
+            if s.report_interval.is_none()
+                && old.granularity == granularity
+                && old.next_sample > now.saturating_minus(granularity)
+            {
+                next_sample = next_sample.min(old.next_sample);
+            }
+        }
         tracing::info!(
             report_request_id = %rr.report_request_id, specifier = %s.report_specifier_id,
             granularity_s = granularity.num_seconds(), back_s = back.num_seconds(), "report started"
         );
+        self.seq += 1;
         self.active.insert(
             rr.report_request_id.clone(),
             Active {
@@ -384,6 +612,9 @@ impl ReportBook {
                 end,
                 next_sample,
                 next_flush,
+                provisional: false,
+                seq: self.seq,
+                anchor: next_sample,
             },
         );
         Ok(Vec::new())
@@ -488,8 +719,11 @@ impl ReportBook {
             .min()
     }
 
+    /// Stop every request (registration cancelled). The next registration
+    /// settles again: what it does not request is then dropped.
     pub fn clear(&mut self) {
         self.active.clear();
+        self.settled = false;
     }
 }
 

@@ -762,6 +762,262 @@ fn registered_report_requests_are_confirmed() {
     assert!(matches!(&out.send[..], [Message::CreatedReport(c)] if c.pending_reports.len() == 1));
 }
 
+fn registered_report(reqs: Vec<ReportRequest>) -> Message {
+    Message::RegisteredReport(RegisteredReport {
+        response: EiResponse::ok(RequestId::new("rr").unwrap()),
+        report_requests: reqs,
+        ven_id: Some(VenId::new("VEN-1").unwrap()),
+    })
+}
+
+fn sample_ids(a: &[Action]) -> Vec<(String, Timestamp)> {
+    a.iter()
+        .filter_map(|x| match x {
+            Action::Sample {
+                report_request_id,
+                dtstart,
+                ..
+            } => Some((report_request_id.to_string(), *dtstart)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn spec_id(s: &str) -> ReportSpecifierId {
+    ReportSpecifierId::new(s).unwrap()
+}
+fn rid_(s: &str) -> Rid {
+    Rid::new(s).unwrap()
+}
+fn rr_id(s: &str) -> ReportRequestId {
+    ReportRequestId::new(s).unwrap()
+}
+
+#[test]
+fn a_fresh_ven_samples_its_offer_before_any_request() {
+    // Nothing stored: every telemetry report offered, at the minimum period,
+    // provisional (not sent, not confirmed to the VTN).
+    let mut book = ReportBook::new("ven-test", CD::seconds(1));
+    book.restore(&[], t0() + CD::milliseconds(300));
+    assert!(
+        book.pending().is_empty(),
+        "provisional requests are ours only"
+    );
+    assert!(book.streams().is_empty());
+    assert!(!book.is_settled());
+    let a = book.tick(t0() + CD::milliseconds(300));
+    let mut s = sample_ids(&a);
+    s.sort();
+    assert_eq!(
+        s,
+        vec![
+            ("local-TELEMETRY_STATUS".into(), t0() - CD::seconds(1)),
+            ("local-TELEMETRY_USAGE".into(), t0() - CD::seconds(1)),
+        ],
+        "the interval the start fell in is measured at once"
+    );
+    assert_eq!(
+        flushes(&a),
+        0,
+        "nothing to send under a provisional request"
+    );
+    assert_eq!(
+        book.address(
+            &spec_id("TELEMETRY_USAGE"),
+            &rid_("power"),
+            &rr_id("local-TELEMETRY_USAGE")
+        ),
+        None
+    );
+    assert_eq!(sample_ids(&book.tick(t0() + CD::seconds(1))).len(), 2);
+}
+
+#[test]
+fn a_new_request_takes_the_readings_of_the_one_it_replaces() {
+    // Registered with RR1 (power, energy), sampled, then the VEN restarts.
+    let mut r = registered(OptPolicy::default(), 1);
+    r.handle(
+        registered_report(vec![request(
+            "RR1",
+            "TELEMETRY_USAGE",
+            &["power", "energy"],
+            1,
+            1,
+            None,
+        )]),
+        t0(),
+    );
+    assert_eq!(samples(&r.tick(t0() + CD::seconds(1))), vec![t0()]);
+    let standing = r.session.reports.standing();
+    assert_eq!(standing.len(), 1);
+
+    // The restarted VEN samples RR1 again on the same grid, provisionally,
+    // while it cannot register (its VTN is down for 10 s).
+    let mut book = ReportBook::new("ven-test", CD::seconds(1));
+    let restart = t0() + CD::milliseconds(2500);
+    book.restore(&standing, restart);
+    assert!(!book.is_active(&rr_id("RR1")));
+    let mut taken = Vec::new();
+    for ms in (2500..=12_000).step_by(250) {
+        taken.extend(samples(&book.tick(t0() + CD::milliseconds(ms))));
+    }
+    let want: Vec<Timestamp> = (1..12).map(|k| t0() + CD::seconds(k)).collect();
+    assert_eq!(
+        taken, want,
+        "one reading per second, none missed, before registration"
+    );
+
+    // Registered again: the VTN replaces RR1 by RR2 for power only.
+    let mut r = Unregistered::new(profile(), None)
+        .on_created(
+            created_party(200),
+            Session::new(book, OptPolicy::default(), 1),
+        )
+        .map_err(|(_, _, e)| e)
+        .unwrap();
+    let now = t0() + CD::milliseconds(12_400);
+    let out = r.handle(
+        registered_report(vec![request(
+            "RR2",
+            "TELEMETRY_USAGE",
+            &["power"],
+            1,
+            1,
+            None,
+        )]),
+        now,
+    );
+    assert!(
+        matches!(&out.send[..], [Message::CreatedReport(c)] if c.pending_reports == vec![rr_id("RR2")])
+    );
+    let reports = &r.session.reports;
+    // Readings queued under RR1 go out under RR2, for the rIDs RR2 covers.
+    assert_eq!(
+        reports.address(&spec_id("TELEMETRY_USAGE"), &rid_("power"), &rr_id("RR1")),
+        Some(rr_id("RR2"))
+    );
+    assert_eq!(
+        reports.address(&spec_id("TELEMETRY_USAGE"), &rid_("energy"), &rr_id("RR1")),
+        None,
+        "RR2 does not take energy"
+    );
+    assert_eq!(
+        reports.streams(),
+        vec![(spec_id("TELEMETRY_USAGE"), rid_("power"))]
+    );
+    // Sampling goes on from where the provisional request was: no gap.
+    assert_eq!(
+        sample_ids(&r.tick(t0() + CD::seconds(13))),
+        vec![("RR2".into(), t0() + CD::seconds(12))]
+    );
+    // The VTN has had its say: nothing provisional is left to sample.
+    r.session.reports.settle();
+    assert!(r.session.reports.is_settled());
+    assert_eq!(r.session.reports.pending(), vec![rr_id("RR2")]);
+}
+
+#[test]
+fn registered_report_replaces_a_specifier_create_report_adds() {
+    let mut r = registered(OptPolicy::default(), 1);
+    r.handle(
+        registered_report(vec![request(
+            "RR1",
+            "TELEMETRY_USAGE",
+            &["power"],
+            1,
+            1,
+            None,
+        )]),
+        t0(),
+    );
+    // oadrCreateReport adds a second request for the same report.
+    r.handle(
+        create_report(vec![request(
+            "RR2",
+            "TELEMETRY_USAGE",
+            &["power"],
+            1,
+            1,
+            None,
+        )]),
+        t0(),
+    );
+    assert_eq!(
+        r.session.reports.pending(),
+        vec![rr_id("RR1"), rr_id("RR2")]
+    );
+    // A reading keeps the request it was queued under while that runs.
+    assert_eq!(
+        r.session
+            .reports
+            .address(&spec_id("TELEMETRY_USAGE"), &rid_("power"), &rr_id("RR1")),
+        Some(rr_id("RR1"))
+    );
+    // Our METADATA again (the VTN supersedes): the answer replaces both.
+    r.handle(
+        registered_report(vec![request(
+            "RR3",
+            "TELEMETRY_USAGE",
+            &["power"],
+            1,
+            1,
+            None,
+        )]),
+        t0() + CD::seconds(1),
+    );
+    assert_eq!(r.session.reports.pending(), vec![rr_id("RR3")]);
+    assert_eq!(
+        r.session
+            .reports
+            .address(&spec_id("TELEMETRY_USAGE"), &rid_("power"), &rr_id("RR1")),
+        Some(rr_id("RR3"))
+    );
+}
+
+#[test]
+fn reregistration_keeps_sampling_and_settle_stops_what_nobody_asked_for() {
+    let mut r = registered(OptPolicy::default(), 1);
+    r.handle(
+        registered_report(vec![
+            request("RR1", "TELEMETRY_USAGE", &["power"], 1, 1, None),
+            request("RS1", "TELEMETRY_STATUS", &["status"], 1, 1, None),
+        ]),
+        t0(),
+    );
+    let (u, session) = r.into_unregistered(true);
+    let mut r = u
+        .on_created(created_party(200), session)
+        .map_err(|(_, _, e)| e)
+        .unwrap();
+    // Between the two registrations sampling went on, provisionally.
+    assert_eq!(samples(&r.tick(t0() + CD::seconds(1))).len(), 2);
+    assert!(r.session.reports.pending().is_empty());
+    // The VTN now wants only usage.
+    r.handle(
+        registered_report(vec![request(
+            "RR2",
+            "TELEMETRY_USAGE",
+            &["power"],
+            1,
+            1,
+            None,
+        )]),
+        t0() + CD::milliseconds(1500),
+    );
+    r.session.reports.settle();
+    assert_eq!(
+        r.session.reports.streams(),
+        vec![(spec_id("TELEMETRY_USAGE"), rid_("power"))]
+    );
+    assert_eq!(
+        sample_ids(&r.tick(t0() + CD::seconds(2))),
+        vec![("RR2".into(), t0() + CD::seconds(1))]
+    );
+    // A cancelled registration stops everything.
+    let (_, session) = r.into_unregistered(false);
+    assert!(session.reports.standing().is_empty());
+}
+
 #[test]
 fn update_report_groups_by_request_in_order() {
     let rd = |rr: &str, rid: &str, s: i64, v: f64| Reading {

@@ -19,6 +19,20 @@ pub struct FakeState {
     pub created_events: Vec<(String, u32, OptType)>,
     /// (venID, registrationID) offered in each oadrCreatePartyRegistration.
     pub registrations: Vec<(Option<String>, Option<String>)>,
+    /// Behave like the real VTN on oadrRegisterReport: each one replaces the
+    /// report request (new reportRequestID `RR-usage-<n>`), and readings sent
+    /// under a replaced one are refused with 461, the whole message.
+    pub supersede: bool,
+    /// oadrRegisterReport messages answered (the current request is
+    /// `RR-usage-<generation>` in supersede mode).
+    pub generation: u32,
+    /// oadrUpdateReport messages refused with 461.
+    pub refused: usize,
+    /// reportRequestID of each entry of `readings`.
+    pub reading_requests: Vec<String>,
+    /// Hold every request without answering while set (a VTN that accepts
+    /// connections and does not answer).
+    pub hang: bool,
 }
 
 pub type Shared = Arc<Mutex<FakeState>>;
@@ -81,13 +95,42 @@ pub fn answer(state: &Shared, m: Message) -> Option<Message> {
             s.push_address = c.transport_address.clone();
             created(c.transport_address)
         }
-        Message::RegisterReport(r) => Message::RegisteredReport(RegisteredReport {
-            response: ok(r.request_id),
-            report_requests: vec![report_request()],
-            ven_id: Some(ven),
-        }),
+        Message::RegisterReport(r) => {
+            s.generation += 1;
+            let mut rr = report_request();
+            if s.supersede {
+                rr.report_request_id =
+                    ReportRequestId::new(format!("RR-usage-{}", s.generation)).unwrap();
+            }
+            Message::RegisteredReport(RegisteredReport {
+                response: ok(r.request_id),
+                report_requests: vec![rr],
+                ven_id: Some(ven),
+            })
+        }
+        Message::UpdateReport(u)
+            if s.supersede
+                && u.reports.iter().any(|rep| {
+                    rep.report_request_id.as_str() != format!("RR-usage-{}", s.generation)
+                }) =>
+        {
+            s.refused += 1;
+            Message::UpdatedReport(UpdatedReport {
+                response: EiResponse::error(
+                    ResponseCode::REPORT_NOT_SUPPORTED,
+                    "report request was replaced by a newer one",
+                    u.request_id,
+                ),
+                cancel_report: None,
+                ven_id: Some(ven),
+            })
+        }
         Message::UpdateReport(u) => {
             for rep in &u.reports {
+                let n: usize = rep.intervals.iter().map(|iv| iv.payloads.len()).sum();
+                for _ in 0..n {
+                    s.reading_requests.push(rep.report_request_id.to_string());
+                }
                 for iv in &rep.intervals {
                     for p in &iv.payloads {
                         if let StreamPayload::Report(rp) = p {
@@ -129,6 +172,9 @@ pub fn answer(state: &Shared, m: Message) -> Option<Message> {
 }
 
 async fn handler(body: web::Bytes, state: web::Data<Shared>) -> HttpResponse {
+    while state.lock().unwrap().hang {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     if !state.lock().unwrap().up {
         return HttpResponse::ServiceUnavailable().finish();
     }

@@ -152,7 +152,7 @@ impl MemView {
                     for r in rows {
                         let dup = self.readings.iter().any(|x| {
                             x.ven_id == r.ven_id
-                                && x.report_request_id == r.report_request_id
+                                && x.report_specifier_id == r.report_specifier_id
                                 && x.rid == r.rid
                                 && x.dtstart == r.dtstart
                         });

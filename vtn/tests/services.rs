@@ -557,3 +557,38 @@ async fn admin_api_needs_the_token_and_publishes_openapi() {
     assert!(!vtn::http::admin::ct_eq(b"abc", b"abcd"));
     assert!(!vtn::http::admin::ct_eq(b"", b"a"));
 }
+
+/// A VEN that re-registers its reports and re-sends a batch the VTN stored
+/// but never acknowledged (it died in between) sends it under the newer
+/// request: the reading is stored once.
+#[actix_web::test]
+async fn a_reading_resent_under_a_newer_request_is_stored_once() {
+    let w = world();
+    let app = app!(w);
+    let (ven, _) = register(&app, "ven-a").await;
+    let rr = |m: Message| match m {
+        Message::RegisteredReport(r) => r.report_requests[0].report_request_id.to_string(),
+        other => panic!("{other:?}"),
+    };
+    let meta = || metadata(&ven, "spec-usage", ReportName::MetadataTelemetryUsage);
+    let first = rr(post(&app, "EiReport", meta()).await);
+    let m = update(&ven, &first, "spec-usage", &[(t0(), 5.0)]);
+    assert_eq!(code(&post(&app, "EiReport", m).await), 200);
+    let second = rr(post(&app, "EiReport", meta()).await);
+    assert_ne!(first, second);
+    let m = update(
+        &ven,
+        &second,
+        "spec-usage",
+        &[(t0(), 5.0), (t0() + chrono::Duration::minutes(1), 6.0)],
+    );
+    assert_eq!(code(&post(&app, "EiReport", m).await), 200);
+    let (_, v) = api(&app, "GET", "/readings?ven=ven-a", None).await;
+    let starts: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["dtstart"].as_str().unwrap())
+        .collect();
+    assert_eq!(starts.len(), 2, "{v}");
+}

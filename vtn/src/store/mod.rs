@@ -542,8 +542,9 @@ pub struct ReadingRow {
     pub received_at: i64,
 }
 
-/// Store readings; one already stored (same VEN, request, rID and start: a
-/// VEN re-sending a report we did not acknowledge) is kept, not duplicated.
+/// Store readings; one already stored (same VEN, reportSpecifierID, rID and
+/// start: a VEN re-sending a report we did not acknowledge, perhaps under a
+/// newer request) is kept, not duplicated.
 pub fn insert_readings(c: &mut Conn, rows: &[NewReading]) -> Result<usize> {
     let mut n = 0;
     // SQLite bounds the number of bound parameters per statement.

@@ -281,6 +281,13 @@ for f in "$TMP"/*.log; do
   if grep -q panicked "$f"; then fail "no panic in $(basename "$f")"; fi
 done
 
+# Issue 13: kill -9 of the VEN and the VTN in every order while readings flow.
+restart_out="$(bash "$HERE/ven_restart.sh" 2>&1)"
+echo "$restart_out" | grep -E '^(PASS|FAIL)'
+read -r rp rf < <(echo "$restart_out" | sed -n 's/^ven_restart: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+passed=$((passed + ${rp:-0}))
+failed=$((failed + ${rf:-1}))
+
 if [ "$failed" -gt 0 ]; then
   for f in "$TMP"/*.log "$TMP/cli.err"; do
     [ -s "$f" ] || continue

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TargetSpec {
-    pub ven_ids: Vec<String>,
+    pub ven_ids: Vec<VenId>,
     pub group_ids: Vec<String>,
     pub resource_ids: Vec<String>,
     pub party_ids: Vec<String>,
@@ -35,12 +35,7 @@ impl TargetSpec {
         Ok(EiTarget {
             group_ids: self.group_ids.clone(),
             resource_ids: self.resource_ids.clone(),
-            ven_ids: self
-                .ven_ids
-                .iter()
-                .map(VenId::new)
-                .collect::<Result<_, _>>()
-                .map_err(|e| Error::data(e.to_string()))?,
+            ven_ids: self.ven_ids.clone(),
             party_ids: self.party_ids.clone(),
             ..Default::default()
         })
@@ -61,9 +56,9 @@ impl TargetSpec {
 }
 
 /// The facts about a VEN that targeting looks at.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VenProfile {
-    pub ven_id: String,
+    pub ven_id: VenId,
     pub ven_name: Option<String>,
     pub groups: Vec<String>,
     pub resources: Vec<String>,
@@ -428,7 +423,7 @@ mod tests {
     #[test]
     fn targets_match_by_ven_group_resource_or_party() {
         let ven = VenProfile {
-            ven_id: "V1".into(),
+            ven_id: VenId::new("V1").unwrap(),
             ven_name: Some("ven1".into()),
             groups: vec!["north".into()],
             resources: vec!["meter-1".into()],
@@ -439,11 +434,11 @@ mod tests {
             f(&mut t);
             t
         };
-        assert!(t(|t| t.ven_ids = vec!["V1".into()]).matches(&ven));
+        assert!(t(|t| t.ven_ids = vec![VenId::new("V1").unwrap()]).matches(&ven));
         assert!(t(|t| t.group_ids = vec!["north".into()]).matches(&ven));
         assert!(t(|t| t.resource_ids = vec!["meter-1".into()]).matches(&ven));
         assert!(t(|t| t.party_ids = vec!["P1".into()]).matches(&ven));
-        assert!(!t(|t| t.ven_ids = vec!["V2".into()]).matches(&ven));
+        assert!(!t(|t| t.ven_ids = vec![VenId::new("V2").unwrap()]).matches(&ven));
         assert!(TargetSpec::default().matches(&ven));
     }
 

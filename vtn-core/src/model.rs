@@ -67,7 +67,7 @@ impl Ven {
     /// The facts targeting looks at.
     pub fn profile(&self) -> VenProfile {
         VenProfile {
-            ven_id: self.ven_id.to_string(),
+            ven_id: self.ven_id.clone(),
             ven_name: self.ven_name.clone(),
             groups: self.groups.clone(),
             resources: self.resources.clone(),

@@ -10,7 +10,7 @@ use crate::model::{EventAnswer, Opt, Ven};
 /// A VEN's participation in one event.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Participation {
-    pub ven_id: String,
+    pub ven_id: adr_schema::VenId,
     pub ven_name: Option<String>,
     /// optIn, optOut or pending (no answer yet).
     pub opt: String,
@@ -63,7 +63,7 @@ pub fn participation(
             None => ("pending".to_string(), None, None),
         };
         out.push(Participation {
-            ven_id: v.ven_id.to_string(),
+            ven_id: v.ven_id.clone(),
             ven_name: v.ven_name.clone(),
             participates: opt == OptType::OptIn.as_str(),
             opt,

@@ -145,7 +145,7 @@ fn spec(ven: &VenId, start: Timestamp) -> EventSpec {
             target: None,
         }],
         targets: TargetSpec {
-            ven_ids: vec![ven.to_string()],
+            ven_ids: vec![ven.clone()],
             ..Default::default()
         },
         market_context: "http://market".into(),

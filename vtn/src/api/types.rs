@@ -1,6 +1,9 @@
 //! Request and response bodies of `/api/v1`.
 
-use adr_schema::{Duration, SignalName, SignalType, Timestamp};
+use adr_schema::{
+    Duration, EventId, OptId, RegistrationId, ReportRequestId, ReportSpecifierId, Rid, SignalName,
+    SignalType, Timestamp, VenId,
+};
 use serde::{Deserialize, Serialize};
 use vtn_core::events::{EventSpec, IntervalSpec, SignalSpec};
 use vtn_core::participation::Participation;
@@ -19,10 +22,10 @@ pub struct Health {
 /// A VEN as operators see it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct VenView {
-    pub ven_id: String,
+    pub ven_id: VenId,
     pub ven_name: Option<String>,
     pub registered: bool,
-    pub registration_id: Option<String>,
+    pub registration_id: Option<RegistrationId>,
     pub profile: String,
     pub transport: String,
     pub transport_address: Option<String>,
@@ -108,7 +111,7 @@ pub struct Queued {
 /// `POST /vens/{ven}/report-requests`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ReportRequested {
-    pub report_request_id: String,
+    pub report_request_id: ReportRequestId,
 }
 
 /// What an operator sends to create or modify an event. Shorthands (`level`,
@@ -174,7 +177,7 @@ pub struct EventRequest {
 /// An event as operators see it: its last version, status now, and who takes part.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct EventView {
-    pub event_id: String,
+    pub event_id: EventId,
     pub modification_number: u32,
     pub status: String,
     pub cancelled: bool,
@@ -194,7 +197,7 @@ pub struct EventView {
 /// The answer to creating, modifying or cancelling an event.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct EventChanged {
-    pub event_id: String,
+    pub event_id: EventId,
     pub modification_number: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
@@ -220,12 +223,12 @@ pub struct WindowView {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OptView {
-    pub ven_id: String,
-    pub opt_id: String,
+    pub ven_id: VenId,
+    pub opt_id: OptId,
     pub opt_type: String,
     pub opt_reason: String,
     pub market_context: Option<String>,
-    pub event_id: Option<String>,
+    pub event_id: Option<EventId>,
     pub modification_number: Option<u32>,
     pub schedule: Vec<WindowView>,
     pub target: serde_json::Value,
@@ -238,8 +241,8 @@ pub struct OptView {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ReportRegistrationView {
-    pub ven_id: String,
-    pub report_specifier_id: String,
+    pub ven_id: VenId,
+    pub report_specifier_id: ReportSpecifierId,
     pub report_name: String,
     #[serde(with = "super::time::opt")]
     pub registered_at: Option<Timestamp>,
@@ -248,9 +251,9 @@ pub struct ReportRegistrationView {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ReportRequestView {
-    pub report_request_id: String,
-    pub ven_id: String,
-    pub report_specifier_id: String,
+    pub report_request_id: ReportRequestId,
+    pub ven_id: VenId,
+    pub report_specifier_id: ReportSpecifierId,
     pub report_name: String,
     pub rids: Vec<String>,
     pub granularity: String,
@@ -279,11 +282,11 @@ pub struct ReportsView {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ReadingView {
     pub id: i64,
-    pub ven_id: String,
-    pub report_request_id: String,
-    pub report_specifier_id: String,
+    pub ven_id: VenId,
+    pub report_request_id: ReportRequestId,
+    pub report_specifier_id: ReportSpecifierId,
     pub report_name: Option<String>,
-    pub rid: String,
+    pub rid: Rid,
     #[serde(with = "super::time::opt")]
     pub dtstart: Option<Timestamp>,
     pub duration_secs: Option<f64>,

@@ -17,7 +17,7 @@ use crate::core;
 use crate::error::Result;
 use crate::state::AppState;
 use crate::store::{self, Conn};
-use adr_schema::Timestamp;
+use adr_schema::{Timestamp, VenId};
 use vtn_core::events::{EventSpec, IntervalSpec, SignalSpec, StoredEvent, TargetSpec};
 use vtn_core::operator;
 
@@ -69,7 +69,11 @@ pub fn spec_of(content: &OadrEventContent, vens: &BTreeSet<String>) -> EventSpec
             })
             .collect(),
         targets: TargetSpec {
-            ven_ids: vens.iter().cloned().collect(),
+            // venIDs come from our own rows; one that no longer reads is left out.
+            ven_ids: vens
+                .iter()
+                .filter_map(|v| VenId::new(v.clone()).ok())
+                .collect(),
             ..Default::default()
         },
         market_context: content.market_context.clone(),

@@ -85,11 +85,9 @@ impl EventRequest {
         if let Some(vs) = &self.vens {
             let mut ids = Vec::new();
             for key in vs {
-                ids.push(
-                    find_ven(c, key)
-                        .map_err(|_| VtnError::data(format!("no VEN named {key}")))?
-                        .ven_id,
-                );
+                let row =
+                    find_ven(c, key).map_err(|_| VtnError::data(format!("no VEN named {key}")))?;
+                ids.push(adr_schema::VenId::new(row.ven_id)?);
             }
             t.ven_ids = ids;
         }
@@ -214,13 +212,13 @@ fn view(
     now: Timestamp,
     st: &AppState,
     parts: Vec<vtn_core::participation::Participation>,
-) -> EventView {
+) -> Result<EventView> {
     let ev = &rec.event;
     let status = ev
         .spec
         .status_at(ev.cancelled, now, st.settings.near_window);
-    EventView {
-        event_id: ev.event_id.clone(),
+    Ok(EventView {
+        event_id: super::id("events.event_id", &ev.event_id)?,
         modification_number: ev.modification_number,
         status: status.to_string(),
         cancelled: ev.cancelled,
@@ -232,7 +230,7 @@ fn view(
         spec: ev.spec.clone(),
         participants: parts.iter().filter(|p| p.participates).count(),
         vens: parts,
-    }
+    })
 }
 
 pub(super) async fn list(st: web::Data<AppState>) -> Result<HttpResponse> {
@@ -243,7 +241,7 @@ pub(super) async fn list(st: web::Data<AppState>) -> Result<HttpResponse> {
             let mut out = Vec::new();
             for rec in store::list_events(c)? {
                 let parts = core::participation(c, &rec.event, &vens)?;
-                out.push(view(&rec, env.now, &st2, parts));
+                out.push(view(&rec, env.now, &st2, parts)?);
             }
             Ok(out)
         })
@@ -260,7 +258,7 @@ pub(super) async fn get(path: web::Path<String>, st: web::Data<AppState>) -> Res
                 .ok_or_else(|| VtnError::NotFound(format!("event {id}")))?;
             let vens = core::vens(c)?;
             let parts = core::participation(c, &rec.event, &vens)?;
-            Ok(view(&rec, env.now, &st2, parts))
+            view(&rec, env.now, &st2, parts)
         })
         .await?;
     Ok(HttpResponse::Ok().json(out))
@@ -298,7 +296,7 @@ pub(super) async fn create(
         })
         .await?;
     Ok(HttpResponse::Created().json(EventChanged {
-        event_id: ev.event_id,
+        event_id: super::id("events.event_id", &ev.event_id)?,
         modification_number: ev.modification_number,
         status: None,
     }))
@@ -336,7 +334,7 @@ pub(super) async fn modify(
         })
         .await?;
     Ok(HttpResponse::Ok().json(EventChanged {
-        event_id: ev.event_id,
+        event_id: super::id("events.event_id", &ev.event_id)?,
         modification_number: ev.modification_number,
         status: None,
     }))
@@ -355,7 +353,7 @@ pub(super) async fn cancel(
         })
         .await?;
     Ok(HttpResponse::Ok().json(EventChanged {
-        event_id: ev.event_id,
+        event_id: super::id("events.event_id", &ev.event_id)?,
         modification_number: ev.modification_number,
         status: Some("cancelled".into()),
     }))

@@ -154,6 +154,13 @@ fn find_ven(c: &mut Conn, key: &str) -> Result<VenRow> {
     store::find_ven_any(c, key)?.ok_or_else(|| VtnError::NotFound(format!("VEN {key}")))
 }
 
+/// An id read back from our own row: it was checked when it was stored, so
+/// one that no longer reads is a corrupt row (500), not the operator's error.
+fn id<T: std::str::FromStr<Err = adr_schema::Error>>(what: &str, s: &str) -> Result<T> {
+    s.parse()
+        .map_err(|e: adr_schema::Error| VtnError::Core(vtn_core::Error::corrupt(what, e)))
+}
+
 fn ts(ms: i64) -> Option<adr_schema::Timestamp> {
     Some(crate::clock::from_ms(ms))
 }

@@ -6,7 +6,7 @@ use vtn_core::operator;
 
 use super::events::parse_start;
 use super::vens::{registration_view, request_view};
-use super::{find_ven, ts};
+use super::{find_ven, id, ts};
 use crate::api::{OptView, Queued, ReadingView, ReportsView, WindowView};
 use crate::clock::to_ms;
 use crate::core;
@@ -30,17 +30,21 @@ pub(super) async fn list_opts(
             store::list_opts(c, id.as_deref(), false)
         })
         .await?;
-    let out: Vec<OptView> = rows
+    let out = rows
         .iter()
-        .map(|o| {
+        .map(|o| -> Result<OptView> {
             let windows: Vec<[i64; 2]> = serde_json::from_str(&o.schedule_json).unwrap_or_default();
-            OptView {
-                ven_id: o.ven_id.clone(),
-                opt_id: o.opt_id.clone(),
+            Ok(OptView {
+                ven_id: id("opts.ven_id", &o.ven_id)?,
+                opt_id: id("opts.opt_id", &o.opt_id)?,
                 opt_type: o.opt_type.clone(),
                 opt_reason: o.opt_reason.clone(),
                 market_context: o.market_context.clone(),
-                event_id: o.event_id.clone(),
+                event_id: o
+                    .event_id
+                    .as_deref()
+                    .map(|e| id("opts.event_id", e))
+                    .transpose()?,
                 modification_number: o.modification_number.map(|m| m.max(0) as u32),
                 schedule: windows
                     .iter()
@@ -53,9 +57,9 @@ pub(super) async fn list_opts(
                 created_at: ts(o.created_at),
                 cancelled_at: o.cancelled_at.and_then(ts),
                 active: o.cancelled_at.is_none(),
-            }
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>>>()?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -74,8 +78,8 @@ pub(super) async fn list_reports(
         })
         .await?;
     Ok(HttpResponse::Ok().json(ReportsView {
-        registrations: regs.iter().map(registration_view).collect(),
-        requests: reqs.iter().map(request_view).collect(),
+        registrations: regs.iter().map(registration_view).collect::<Result<_>>()?,
+        requests: reqs.iter().map(request_view).collect::<Result<_>>()?,
     }))
 }
 
@@ -137,28 +141,30 @@ pub(super) async fn readings(
             store::query_readings(c, &f)
         })
         .await?;
-    let out: Vec<ReadingView> = rows
+    let out = rows
         .iter()
-        .map(|r| ReadingView {
-            id: r.id,
-            ven_id: r.ven_id.clone(),
-            report_request_id: r.report_request_id.clone(),
-            report_specifier_id: r.report_specifier_id.clone(),
-            report_name: r.report_name.clone(),
-            rid: r.rid.clone(),
-            dtstart: ts(r.dtstart),
-            duration_secs: r.duration_secs,
-            value: r.value,
-            status: r
-                .status_json
-                .as_deref()
-                .and_then(|s| serde_json::from_str(s).ok()),
-            confidence: r.confidence,
-            accuracy: r.accuracy,
-            data_quality: r.data_quality.clone(),
-            received_at: ts(r.received_at),
+        .map(|r| -> Result<ReadingView> {
+            Ok(ReadingView {
+                id: r.id,
+                ven_id: id("readings.ven_id", &r.ven_id)?,
+                report_request_id: id("readings.report_request_id", &r.report_request_id)?,
+                report_specifier_id: id("readings.report_specifier_id", &r.report_specifier_id)?,
+                report_name: r.report_name.clone(),
+                rid: id("readings.rid", &r.rid)?,
+                dtstart: ts(r.dtstart),
+                duration_secs: r.duration_secs,
+                value: r.value,
+                status: r
+                    .status_json
+                    .as_deref()
+                    .and_then(|s| serde_json::from_str(s).ok()),
+                confidence: r.confidence,
+                accuracy: r.accuracy,
+                data_quality: r.data_quality.clone(),
+                received_at: ts(r.received_at),
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>>>()?;
     Ok(HttpResponse::Ok().json(out))
 }
 

@@ -4,7 +4,7 @@
 use actix_web::{web, HttpResponse};
 use vtn_core::operator;
 
-use super::{find_ven, ts};
+use super::{find_ven, id, ts};
 use crate::api::{
     NewVen, PendingView, PolicyBody, PolicyView, Queued, ReportAsk, ReportRegistrationView,
     ReportRequestView, ReportRequested, VenDetail, VenPatch, VenView,
@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::state::AppState;
 use crate::store::{self, ReportRegistrationRow, ReportRequestRow, VenRow};
 
-pub(super) fn view(st: &AppState, v: &VenRow, pending: i64) -> VenView {
+pub(super) fn view(st: &AppState, v: &VenRow, pending: i64) -> Result<VenView> {
     let mem = st
         .registry
         .get(&v.ven_id)
@@ -24,11 +24,15 @@ pub(super) fn view(st: &AppState, v: &VenRow, pending: i64) -> VenView {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
     };
-    VenView {
-        ven_id: v.ven_id.clone(),
+    Ok(VenView {
+        ven_id: id("vens.ven_id", &v.ven_id)?,
         ven_name: v.ven_name.clone(),
         registered: v.registration_id.is_some(),
-        registration_id: v.registration_id.clone(),
+        registration_id: v
+            .registration_id
+            .as_deref()
+            .map(|r| id("vens.registration_id", r))
+            .transpose()?,
         profile: v.profile_name.clone(),
         transport: v.transport_name.clone(),
         transport_address: v.transport_address.clone(),
@@ -43,24 +47,30 @@ pub(super) fn view(st: &AppState, v: &VenRow, pending: i64) -> VenView {
         registered_at: v.registered_at.and_then(ts),
         last_contact: last.and_then(ts),
         pending_messages: pending,
-    }
+    })
 }
 
-pub(super) fn registration_view(r: &ReportRegistrationRow) -> ReportRegistrationView {
-    ReportRegistrationView {
-        ven_id: r.ven_id.clone(),
-        report_specifier_id: r.report_specifier_id.clone(),
+pub(super) fn registration_view(r: &ReportRegistrationRow) -> Result<ReportRegistrationView> {
+    Ok(ReportRegistrationView {
+        ven_id: id("report_registrations.ven_id", &r.ven_id)?,
+        report_specifier_id: id(
+            "report_registrations.report_specifier_id",
+            &r.report_specifier_id,
+        )?,
         report_name: r.report_name.clone(),
         registered_at: ts(r.registered_at),
         offer: serde_json::from_str(&r.descriptions_json).ok(),
-    }
+    })
 }
 
-pub(super) fn request_view(r: &ReportRequestRow) -> ReportRequestView {
-    ReportRequestView {
-        report_request_id: r.report_request_id.clone(),
-        ven_id: r.ven_id.clone(),
-        report_specifier_id: r.report_specifier_id.clone(),
+pub(super) fn request_view(r: &ReportRequestRow) -> Result<ReportRequestView> {
+    Ok(ReportRequestView {
+        report_request_id: id("report_requests.report_request_id", &r.report_request_id)?,
+        ven_id: id("report_requests.ven_id", &r.ven_id)?,
+        report_specifier_id: id(
+            "report_requests.report_specifier_id",
+            &r.report_specifier_id,
+        )?,
         report_name: r.report_name.clone(),
         rids: serde_json::from_str(&r.rids_json).unwrap_or_default(),
         granularity: r.granularity.clone(),
@@ -71,7 +81,7 @@ pub(super) fn request_view(r: &ReportRequestRow) -> ReportRequestView {
         created_at: ts(r.created_at),
         deadline: r.deadline.and_then(ts),
         updated_at: ts(r.updated_at),
-    }
+    })
 }
 
 pub(super) async fn list(st: web::Data<AppState>) -> Result<HttpResponse> {
@@ -79,10 +89,10 @@ pub(super) async fn list(st: web::Data<AppState>) -> Result<HttpResponse> {
         .db(|c, _| Ok((store::list_vens(c)?, store::pending_counts(c)?)))
         .await?;
     let counts: std::collections::HashMap<_, _> = counts.into_iter().collect();
-    let out: Vec<VenView> = vens
+    let out = vens
         .iter()
         .map(|v| view(&st, v, counts.get(&v.ven_id).copied().unwrap_or(0)))
-        .collect();
+        .collect::<Result<Vec<VenView>>>()?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -98,7 +108,7 @@ pub(super) async fn get(path: web::Path<String>, st: web::Data<AppState>) -> Res
         })
         .await?;
     Ok(HttpResponse::Ok().json(VenDetail {
-        ven: view(&st, &v, pending.len() as i64),
+        ven: view(&st, &v, pending.len() as i64)?,
         pending: pending
             .iter()
             .map(|p| PendingView {
@@ -107,8 +117,8 @@ pub(super) async fn get(path: web::Path<String>, st: web::Data<AppState>) -> Res
                 created_at: ts(p.created_at),
             })
             .collect(),
-        reports: regs.iter().map(registration_view).collect(),
-        report_requests: reqs.iter().map(request_view).collect(),
+        reports: regs.iter().map(registration_view).collect::<Result<_>>()?,
+        report_requests: reqs.iter().map(request_view).collect::<Result<_>>()?,
     }))
 }
 
@@ -133,7 +143,7 @@ pub(super) async fn patch(
             Ok(VenRow::from(&ven))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(view(&st, &row, 0)))
+    Ok(HttpResponse::Ok().json(view(&st, &row, 0)?))
 }
 
 /// Pre-provision a VEN: its name and certificate fingerprint (it registers later over TLS).
@@ -155,7 +165,7 @@ pub(super) async fn add(body: web::Json<NewVen>, st: web::Data<AppState>) -> Res
         })
         .await?;
     st.apply(fx);
-    Ok(HttpResponse::Created().json(view(&st, &row, 0)))
+    Ok(HttpResponse::Created().json(view(&st, &row, 0)?))
 }
 
 pub(super) async fn get_policy(st: web::Data<AppState>) -> Result<HttpResponse> {
@@ -214,7 +224,7 @@ pub(super) async fn request_report(
 ) -> Result<HttpResponse> {
     let key = path.into_inner();
     let ask = body.into_inner();
-    let id = st
+    let rrid = st
         .act(move |c, env, fx| {
             core::decide(c, env, None, fx, |v, ctx| {
                 operator::request_report(v, ctx, &key, ask)
@@ -222,6 +232,6 @@ pub(super) async fn request_report(
         })
         .await?;
     Ok(HttpResponse::Created().json(ReportRequested {
-        report_request_id: id,
+        report_request_id: super::id("report request", &rrid)?,
     }))
 }

@@ -304,6 +304,7 @@ async fn settle_ended(st: &AppState, bridge: &Bridge) -> Result<()> {
                     "oracle settles without the last readings of these VENs"
                 );
             }
+            let settled_at = ctx.now.timestamp_millis();
             let settled = oracle::settle_all(
                 c,
                 ev.event_id,
@@ -311,6 +312,7 @@ async fn settle_ended(st: &AppState, bridge: &Bridge) -> Result<()> {
                 ev.duration as u32,
                 &parts,
                 &cfg,
+                settled_at,
             )?;
             let entries: Vec<_> = settled.iter().map(|(e, _, _)| e.clone()).collect();
             let batches = adr_chain::oracle::batches(entries).map_err(chain_err)?;
@@ -323,7 +325,10 @@ async fn settle_ended(st: &AppState, bridge: &Bridge) -> Result<()> {
                             .iter()
                             .find(|(s, _, _)| s.user == e.user)
                             .ok_or_else(|| VtnError::Store("entry lost while batching".into()))?;
-                        store::insert_entry(c, &oracle::entry_row(e, vens, *n, i as i32))?;
+                        store::insert_entry(
+                            c,
+                            &oracle::entry_row(e, vens, *n, i as i32, settled_at),
+                        )?;
                     }
                     let item =
                         adr_chain::outbox::OutboxItem::new(outbox::item_key(ev.event_id, i), call);

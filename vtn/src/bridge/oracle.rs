@@ -52,12 +52,15 @@ fn units_of(c: &mut Conn, ven: &str) -> Result<BTreeMap<String, (bool, f64)>> {
 
 /// The readings of `vens` that can matter for an event at `[start, end)`:
 /// the event window, the pre-event window, and the same window on prior days.
+/// `received_by_ms`: only readings stored by then (the settlement's instant,
+/// so that `vtn verify` reads exactly what was hashed).
 pub fn readings_for(
     c: &mut Conn,
     vens: &[String],
     start_s: i64,
     duration_s: u32,
     cfg: &BaselineConfig,
+    received_by_ms: Option<i64>,
 ) -> Result<Vec<Reading>> {
     let mut out = Vec::new();
     let start_ms = start_s * 1000;
@@ -72,6 +75,7 @@ pub fn readings_for(
                     start_ms - cfg.lookback_days as i64 * DAY_MS - i64::from(duration_s) * 1000,
                 ),
                 to_ms: Some(end_ms),
+                received_by_ms,
                 ..Default::default()
             },
         )?;
@@ -154,10 +158,11 @@ pub fn settle_all(
     duration_s: u32,
     participants: &[(Participant, Vec<String>)],
     cfg: &BaselineConfig,
+    settled_at_ms: i64,
 ) -> Result<Vec<(OracleEntry, Vec<String>, usize)>> {
     let mut out = Vec::new();
     for (p, vens) in participants {
-        let readings = readings_for(c, vens, start_s, duration_s, cfg)?;
+        let readings = readings_for(c, vens, start_s, duration_s, cfg, Some(settled_at_ms))?;
         match oracle::settle(&readings, start_s, duration_s, cfg) {
             Ok(s) => {
                 let n = s.canonical.iter().filter(|&&b| b == b'\n').count();
@@ -181,7 +186,13 @@ pub fn settle_all(
     Ok(out)
 }
 
-pub fn entry_row(e: &OracleEntry, vens: &[String], n: usize, batch_no: i32) -> OracleEntryRow {
+pub fn entry_row(
+    e: &OracleEntry,
+    vens: &[String],
+    n: usize,
+    batch_no: i32,
+    settled_at_ms: i64,
+) -> OracleEntryRow {
     OracleEntryRow {
         chain_event_id: e.event_id as i64,
         user_principal: e.user.to_string(),
@@ -191,6 +202,7 @@ pub fn entry_row(e: &OracleEntry, vens: &[String], n: usize, batch_no: i32) -> O
         data_hash: adr_chain::clarity::hex::to_hex(&e.data_hash),
         reading_count: n as i32,
         batch_no,
+        settled_at: Some(settled_at_ms),
     }
 }
 

@@ -130,12 +130,15 @@ pub struct OracleEntryRow {
     pub reading_count: i32,
     #[diesel(sql_type = Integer)]
     pub batch_no: i32,
+    /// Readings received after this (Unix ms) were not hashed.
+    #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+    pub settled_at: Option<i64>,
 }
 
 pub fn insert_entry(c: &mut Conn, e: &OracleEntryRow) -> Result<()> {
     diesel::sql_query(
-        "INSERT OR IGNORE INTO oracle_entries (chain_event_id, user_principal, ven_ids_json, baseline_wh, actual_wh, data_hash, reading_count, batch_no) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO oracle_entries (chain_event_id, user_principal, ven_ids_json, baseline_wh, actual_wh, data_hash, reading_count, batch_no, settled_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind::<BigInt, _>(e.chain_event_id)
     .bind::<Text, _>(&e.user_principal)
@@ -145,13 +148,14 @@ pub fn insert_entry(c: &mut Conn, e: &OracleEntryRow) -> Result<()> {
     .bind::<Text, _>(&e.data_hash)
     .bind::<Integer, _>(e.reading_count)
     .bind::<Integer, _>(e.batch_no)
+    .bind::<diesel::sql_types::Nullable<BigInt>, _>(e.settled_at)
     .execute(c)?;
     Ok(())
 }
 
 pub fn entries_of(c: &mut Conn, chain_event_id: i64) -> Result<Vec<OracleEntryRow>> {
     Ok(diesel::sql_query(
-        "SELECT chain_event_id, user_principal, ven_ids_json, baseline_wh, actual_wh, data_hash, reading_count, batch_no \
+        "SELECT chain_event_id, user_principal, ven_ids_json, baseline_wh, actual_wh, data_hash, reading_count, batch_no, settled_at \
          FROM oracle_entries WHERE chain_event_id = ? ORDER BY batch_no, user_principal",
     )
     .bind::<BigInt, _>(chain_event_id)

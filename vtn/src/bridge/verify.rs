@@ -44,6 +44,7 @@ pub async fn verify(pool: &Pool, bridge: &Bridge, chain_event_id: u64) -> Result
             ev.start as i64,
             ev.duration as u32,
             &bridge.baseline,
+            e.settled_at,
         )?;
         let ours = adr_chain::oracle::settle(
             &readings,

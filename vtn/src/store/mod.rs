@@ -565,6 +565,9 @@ pub struct ReadingFilter {
     pub rid: Option<String>,
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
+    /// Only readings received at or before this (Unix ms).
+    #[serde(default)]
+    pub received_by_ms: Option<i64>,
     pub limit: Option<i64>,
 }
 
@@ -590,6 +593,9 @@ pub fn query_readings(c: &mut Conn, f: &ReadingFilter) -> Result<Vec<ReadingRow>
     }
     if let Some(v) = f.to_ms {
         q = q.filter(readings::dtstart.lt(v));
+    }
+    if let Some(v) = f.received_by_ms {
+        q = q.filter(readings::received_at.le(v));
     }
     Ok(q.order((readings::dtstart.asc(), readings::id.asc()))
         .limit(f.limit.unwrap_or(10_000).clamp(1, 100_000))

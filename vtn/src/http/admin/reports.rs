@@ -136,6 +136,7 @@ pub(super) async fn readings(
                 rid: q.rid.clone(),
                 from_ms: t(&q.from)?,
                 to_ms: t(&q.to)?,
+                received_by_ms: None,
                 limit: q.limit,
             };
             store::query_readings(c, &f)

@@ -1,0 +1,1 @@
+ALTER TABLE oracle_entries DROP COLUMN settled_at;

@@ -4,6 +4,7 @@
 //! as [`Effects`], derived from those operations.
 
 use adr_schema::{Message, Service, Timestamp};
+use diesel::connection::TransactionManager;
 use vtn_core::service::Reply;
 use vtn_core::{Ctx, Decision, Ids, Policy, View};
 
@@ -70,11 +71,23 @@ pub fn decide<T>(
         peer_fingerprint,
         ids: &ids,
     };
-    let (reply, more) = c.immediate_transaction(|c| {
+    let run = |c: &mut Conn| {
         let d = f(&SqliteView::new(c), &ctx)?;
         let more = store::apply(c, &d.ops, env.now)?;
         Ok::<_, VtnError>((d.reply, more))
-    })?;
+    };
+    // Inside the group-commit writer's transaction a decision is a savepoint;
+    // on its own it takes the write lock first.
+    let nested = diesel::connection::AnsiTransactionManager::transaction_manager_status_mut(c)
+        .transaction_depth()
+        .ok()
+        .flatten()
+        .is_some();
+    let (reply, more) = if nested {
+        diesel::Connection::transaction(c, run)?
+    } else {
+        c.immediate_transaction(run)?
+    };
     fx.merge(more);
     Ok(reply)
 }
@@ -132,42 +145,28 @@ pub fn vens(c: &mut Conn) -> Result<Vec<vtn_core::model::Ven>> {
 /// `peer` is the client certificate's fingerprint on a TLS listener.
 pub async fn answer(st: &AppState, svc: Service, msg: Message, peer: Option<String>) -> String {
     let name = msg.name();
-    let res = {
-        let st2 = st.clone();
-        actix_web::web::block(move || {
+    let msg = std::sync::Arc::new(msg);
+    let m2 = msg.clone();
+    let res = st
+        .write(move |c, env| {
             let mut fx = Effects::default();
-            let out = (|| {
-                let mut c = st2.pool.get()?;
-                let env = Env {
-                    settings: &st2.settings,
-                    now: st2.clock.now(),
-                };
-                handle_message(&mut c, &env, peer, svc, &msg, &mut fx)
-            })();
-            match out {
-                Ok(reply) => {
-                    st2.apply(fx);
-                    Ok(reply.into_xml())
-                }
-                Err(e) => Err(Box::new((e, msg))),
-            }
+            let reply = handle_message(c, env, peer, svc, &m2, &mut fx)?;
+            Ok((reply.into_xml(), fx))
         })
-        .await
-    };
+        .await;
     match res {
-        Ok(Ok(xml)) => {
+        Ok((xml, fx)) => {
+            st.apply(fx);
             tracing::debug!(service = svc.as_str(), message = name, "handled");
             xml
         }
-        Ok(Err(b)) => {
-            let (e, msg) = *b;
-            tracing::warn!(service = svc.as_str(), message = name, code = e.response_code().0, error = %e, "refused");
-            error_reply(&st.settings, Some(&msg), &e).to_xml()
-        }
         Err(e) => {
-            let e = VtnError::from(e);
-            tracing::error!(service = svc.as_str(), message = name, error = %e, "handler failed");
-            error_reply(&st.settings, None, &e).to_xml()
+            if e.is_internal() {
+                tracing::error!(service = svc.as_str(), message = name, error = %e, "handler failed");
+            } else {
+                tracing::warn!(service = svc.as_str(), message = name, code = e.response_code().0, error = %e, "refused");
+            }
+            error_reply(&st.settings, Some(&msg), &e).to_xml()
         }
     }
 }

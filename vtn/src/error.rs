@@ -99,6 +99,15 @@ impl VtnError {
     pub fn data(msg: impl Into<String>) -> Self {
         VtnError::InvalidData(msg.into())
     }
+
+    /// The VTN's own failure (storage, a corrupt row), not the peer's mistake.
+    pub fn is_internal(&self) -> bool {
+        match self {
+            VtnError::Store(_) => true,
+            VtnError::Core(e) => e.is_internal(),
+            _ => false,
+        }
+    }
 }
 
 impl From<diesel::result::Error> for VtnError {

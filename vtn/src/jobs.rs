@@ -17,7 +17,7 @@ use vtn_core::tick::TickReport;
 /// Event status transitions, report request deadlines, queue expiry.
 pub async fn run_tick(st: &AppState) -> Result<TickReport> {
     let (rep, fx) = st
-        .db(|c, env| {
+        .write(|c, env| {
             let mut fx = Effects::default();
             let rep = core::decide(c, env, None, &mut fx, vtn_core::tick::tick)?;
             Ok((rep, fx))

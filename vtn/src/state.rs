@@ -24,6 +24,8 @@ pub struct AppState {
     /// How many commits have been mirrored ([`AppState::apply`]): a resync
     /// of the pending counters read before a later commit is stale.
     pub applied: Arc<std::sync::atomic::AtomicU64>,
+    /// The group-commit writer every decision goes through.
+    writer: store::writer::Writer,
 }
 
 /// Signing key (parsed once) and the verifier with its nonce cache.
@@ -104,6 +106,7 @@ impl AppState {
         })
         .to_xml();
         let (a, b) = msg.split_once(PLACEHOLDER).expect("placeholder is written");
+        let writer_pool = pool.clone();
         Ok(AppState {
             pool,
             clock,
@@ -113,6 +116,7 @@ impl AppState {
             empty_poll: Arc::new((a.to_string(), b.to_string())),
             sig: None,
             applied: Arc::default(),
+            writer: store::writer::Writer::start(&writer_pool)?,
         })
     }
 
@@ -144,15 +148,35 @@ impl AppState {
         .await?
     }
 
-    /// Storage work that changes what VENs are told: run it on the blocking
-    /// pool, then mirror its effects (registry, queue counts, push wake-ups).
+    /// Writes go through the group-commit writer: `f` runs in the next
+    /// batch (in its own savepoint) and its result comes back once the batch
+    /// is on disk.
+    pub async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Conn, &Env) -> Result<T> + Send + 'static,
+    {
+        let (settings, clock) = (self.settings.clone(), self.clock.clone());
+        self.writer
+            .run(move |c| {
+                let env = Env {
+                    settings: &settings,
+                    now: clock.now(),
+                };
+                f(c, &env)
+            })
+            .await
+    }
+
+    /// Storage work that changes what VENs are told: run it in the writer,
+    /// then mirror its effects (registry, queue counts, push wake-ups).
     pub async fn act<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Conn, &Env, &mut Effects) -> Result<T> + Send + 'static,
     {
         let (out, fx) = self
-            .db(move |c, env| {
+            .write(move |c, env| {
                 let mut fx = Effects::default();
                 let out = f(c, env, &mut fx)?;
                 Ok((out, fx))

@@ -200,7 +200,7 @@ async fn drain(st: &AppState, clients: &Mutex<Clients>, ven: &str) -> anyhow::Re
     for _ in 0..100 {
         let v = ven.to_string();
         let next = st
-            .db(move |c, env| {
+            .write(move |c, env| {
                 let mut fx = Effects::default();
                 let d = core::decide(c, env, None, &mut fx, |view, ctx| {
                     let Some(row) = view.ven(&v)? else {
@@ -261,7 +261,7 @@ async fn drain(st: &AppState, clients: &Mutex<Clients>, ven: &str) -> anyhow::Re
             }
         }
         let fx = st
-            .db(move |c, env| {
+            .write(move |c, env| {
                 let mut fx = Effects::default();
                 core::decide(c, env, None, &mut fx, |view, ctx| {
                     Ok(vtn_core::Decision {

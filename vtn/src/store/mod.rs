@@ -1,13 +1,16 @@
 //! Storage: diesel on SQLite, as plain functions over a connection. Callers
 //! on the async side go through `web::block` (see [`crate::state::AppState::db`]).
 //!
-//! Every connection gets WAL, `synchronous = NORMAL`, a busy timeout and
-//! foreign keys; writes that read first use `BEGIN IMMEDIATE`
-//! (`immediate_transaction`), which `busy_timeout` alone does not make safe.
+//! Every connection gets WAL, `synchronous = FULL` (an acknowledged message
+//! survives power loss; the cost is shared by group commit, see [`writer`]),
+//! a busy timeout and foreign keys; writes that read first use `BEGIN
+//! IMMEDIATE` (`immediate_transaction`), which `busy_timeout` alone does not
+//! make safe.
 
 pub mod apply;
 pub mod schema;
 pub mod view;
+pub mod writer;
 
 pub use apply::{apply, Effects, VenChange};
 pub use view::SqliteView;
@@ -37,7 +40,7 @@ struct Pragmas;
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
     fn on_acquire(&self, c: &mut SqliteConnection) -> std::result::Result<(), diesel::r2d2::Error> {
         c.batch_execute(
-            "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            "PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
         )
         .map_err(diesel::r2d2::Error::QueryError)
     }

@@ -31,6 +31,7 @@ impl Writer {
     /// Start the writer on a connection of its own from `pool`.
     pub fn start(pool: &Pool) -> Result<Writer> {
         let mut conn = pool.get()?;
+        let pool = pool.clone();
         let (tx, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("vtn-writer".into())
@@ -44,18 +45,36 @@ impl Writer {
                         }
                     }
                     let mut done = Vec::with_capacity(jobs.len());
+                    let mut panicked = false;
                     let committed = conn.immediate_transaction(|c| {
                         for j in jobs.drain(..) {
-                            done.push(j(c));
+                            // A job that panics must not take the writer (and
+                            // so every later write) with it: its batch is
+                            // rolled back and answered with an error.
+                            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| j(c))) {
+                                Ok(d) => done.push(d),
+                                Err(_) => {
+                                    panicked = true;
+                                    return Err(diesel::result::Error::RollbackTransaction);
+                                }
+                            }
                         }
                         Ok::<_, diesel::result::Error>(())
                     });
                     if let Err(e) = &committed {
-                        tracing::error!(error = %e, jobs = done.len(), "group commit failed");
+                        tracing::error!(error = %e, jobs = done.len(), panicked, "group commit failed");
                     }
                     let outcome = committed.map_err(|e| e.to_string());
                     for d in done {
                         d(outcome.clone());
+                    }
+                    if panicked {
+                        // The connection's transaction state is unknown after
+                        // a panic: start again on a fresh one.
+                        match pool.get() {
+                            Ok(c) => conn = c,
+                            Err(e) => tracing::error!(error = %e, "writer: no fresh connection"),
+                        }
                     }
                 }
             })
@@ -173,5 +192,25 @@ mod tests {
         }
         assert_eq!(ok, 100);
         assert_eq!(vens(&mut pool.get().unwrap()), 100);
+    }
+
+    /// A job that panics is answered with an error, and the writer goes on.
+    #[tokio::test]
+    async fn a_panicking_job_does_not_stop_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::store::open(&dir.path().join("w.db")).unwrap();
+        let w = Writer::start(&pool).unwrap();
+        let r: Result<()> = w
+            .run(|c| {
+                crate::store::insert_ven(c, &row("doomed"))?;
+                panic!("a bug in a decision")
+            })
+            .await;
+        assert!(r.is_err());
+        w.run(|c| crate::store::insert_ven(c, &row("after")))
+            .await
+            .unwrap();
+        let c = &mut pool.get().unwrap();
+        assert_eq!(vens(c), 1, "the panicking job's write was rolled back");
     }
 }

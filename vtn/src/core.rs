@@ -143,7 +143,12 @@ pub fn vens(c: &mut Conn) -> Result<Vec<vtn_core::model::Ven>> {
 /// services, the VEN's answer to a push, and later XMPP): decided and
 /// applied on the blocking pool, the registry updated, errors as payloads.
 /// `peer` is the client certificate's fingerprint on a TLS listener.
-pub async fn answer(st: &AppState, svc: Service, msg: Message, peer: Option<String>) -> String {
+pub async fn answer(
+    st: &AppState,
+    svc: Service,
+    msg: Message,
+    peer: Option<String>,
+) -> (String, u16) {
     let name = msg.name();
     let msg = std::sync::Arc::new(msg);
     let m2 = msg.clone();
@@ -158,7 +163,7 @@ pub async fn answer(st: &AppState, svc: Service, msg: Message, peer: Option<Stri
         Ok((xml, fx)) => {
             st.apply(fx);
             tracing::debug!(service = svc.as_str(), message = name, "handled");
-            xml
+            (xml, 200)
         }
         Err(e) => {
             if e.is_internal() {
@@ -166,7 +171,10 @@ pub async fn answer(st: &AppState, svc: Service, msg: Message, peer: Option<Stri
             } else {
                 tracing::warn!(service = svc.as_str(), message = name, code = e.response_code().0, error = %e, "refused");
             }
-            error_reply(&st.settings, Some(&msg), &e).to_xml()
+            (
+                error_reply(&st.settings, Some(&msg), &e).to_xml(),
+                e.response_code().0,
+            )
         }
     }
 }

@@ -156,6 +156,16 @@ impl Registry {
             .collect()
     }
 
+    /// Every entry (for the metrics scrape).
+    pub fn snapshot(&self) -> Vec<Arc<VenEntry>> {
+        self.map
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
     pub fn len(&self) -> usize {
         self.map.read().unwrap_or_else(|e| e.into_inner()).len()
     }

@@ -26,6 +26,8 @@ pub struct AppState {
     pub applied: Arc<std::sync::atomic::AtomicU64>,
     /// The group-commit writer every decision goes through.
     writer: store::writer::Writer,
+    /// Prometheus metrics.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Signing key (parsed once) and the verifier with its nonce cache.
@@ -117,6 +119,7 @@ impl AppState {
             sig: None,
             applied: Arc::default(),
             writer: store::writer::Writer::start(&writer_pool)?,
+            metrics: Arc::default(),
         })
     }
 
@@ -195,6 +198,9 @@ impl AppState {
                 .upsert(v.ven_id.as_str(), v.registration_id, v.push_address);
             self.registry
                 .set_fingerprint(v.ven_id.as_str(), v.fingerprint.as_deref());
+        }
+        if fx.readings > 0 {
+            self.metrics.readings.inc_by(fx.readings);
         }
         for (v, d) in fx.pending {
             self.registry.add_pending(v.as_str(), d);

@@ -592,3 +592,32 @@ async fn a_reading_resent_under_a_newer_request_is_stored_once() {
         .collect();
     assert_eq!(starts.len(), 2, "{v}");
 }
+
+/// `/metrics` counts what the VTN answered, in Prometheus text format;
+/// `/healthz` and `/readyz` answer.
+#[actix_web::test]
+async fn metrics_and_health_probes() {
+    let w = world();
+    let app = app!(w);
+    let (ven, _) = register(&app, "ven-m").await;
+    assert_eq!(code(&post(&app, "OadrPoll", poll(&ven)).await), 200);
+    let (_, _) = post_raw(&app, "OadrPoll", "not xml").await;
+    let get = |path: &'static str| actix_web::test::TestRequest::get().uri(path).to_request();
+    let resp = actix_web::test::call_service(&app, get("/metrics")).await;
+    assert_eq!(resp.status().as_u16(), 200);
+    let text = String::from_utf8(actix_web::test::read_body(resp).await.to_vec()).unwrap();
+    for line in [
+        r#"vtn_requests_total{code="200",service="EiRegisterParty"} 1"#,
+        r#"vtn_requests_total{code="200",service="OadrPoll"} 1"#,
+        r#"vtn_requests_total{code="454",service="OadrPoll"} 1"#,
+        r#"vtn_vens{state="registered",transport="pull"} 1"#,
+        r#"vtn_pending_messages{transport="pull"} 0"#,
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} missing:\n{text}");
+    }
+    assert!(text.contains("vtn_request_seconds_bucket"));
+    for probe in ["/healthz", "/readyz"] {
+        let resp = actix_web::test::call_service(&app, get(probe)).await;
+        assert_eq!(resp.status().as_u16(), 200, "{probe}");
+    }
+}

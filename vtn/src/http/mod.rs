@@ -20,6 +20,9 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .route(web::post().to(oadr::service))
                     .route(web::to(oadr::method_not_allowed)),
             )
+            .route("/metrics", web::get().to(crate::metrics::metrics))
+            .route("/healthz", web::get().to(crate::metrics::healthz))
+            .route("/readyz", web::get().to(crate::metrics::readyz))
             .configure(admin::routes);
     }
 }

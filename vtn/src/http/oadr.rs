@@ -65,6 +65,21 @@ pub async fn service(
     let Some(svc) = Service::from_name(&path) else {
         return HttpResponse::NotFound().body(format!("no OpenADR service {:?}\n", path.as_str()));
     };
+    let t0 = std::time::Instant::now();
+    let mut code = 200;
+    let resp = answer_request(req, svc, payload, &st, &mut code).await;
+    st.metrics.request(svc, code, t0);
+    resp
+}
+
+/// The answer to one request on `svc`; `code` gets its OpenADR response code.
+async fn answer_request(
+    req: HttpRequest,
+    svc: Service,
+    payload: web::Payload,
+    st: &web::Data<AppState>,
+    code: &mut u16,
+) -> HttpResponse {
     let sign_all = st
         .sig
         .as_ref()
@@ -83,32 +98,36 @@ pub async fn service(
             // The rest of the body will never be read: answer and close.
             let e = VtnError::data("the request body did not arrive in time");
             tracing::warn!(service = svc.as_str(), error = %e, "refused request body");
+            *code = e.response_code().0;
             let r = core::error_reply(&st.settings, None, &e).to_xml();
-            let mut resp = reply(&st, r, sign_all).await;
+            let mut resp = reply(st, r, sign_all).await;
             resp.head_mut()
                 .set_connection_type(actix_web::http::ConnectionType::Close);
             return resp;
         }
         Ok(Err(e)) => {
             tracing::warn!(service = svc.as_str(), error = %e, "refused request body");
+            *code = e.response_code().0;
             let r = core::error_reply(&st.settings, None, &e).to_xml();
-            return reply(&st, r, sign_all).await;
+            return reply(st, r, sign_all).await;
         }
     };
     // On TLS, the client certificate (verified at the handshake) is the VEN's identity.
     let mut peer = req.conn_data::<PeerCert>().map(|p| p.fingerprint.clone());
     if st.settings.tls.is_some() && peer.is_none() {
         let e = VtnError::NotRegistered("(no client certificate on this connection)".into());
+        *code = e.response_code().0;
         let r = core::error_reply(&st.settings, None, &e).to_xml();
-        return reply(&st, r, sign_all).await;
+        return reply(st, r, sign_all).await;
     }
     let msg = match Message::from_slice(&body) {
         Ok(m) => m,
         Err(e) => {
             let e = VtnError::from(e);
             tracing::warn!(service = svc.as_str(), error = %e, "unreadable message");
+            *code = e.response_code().0;
             let r = core::error_reply(&st.settings, None, &e).to_xml();
-            return reply(&st, r, sign_all).await;
+            return reply(st, r, sign_all).await;
         }
     };
     // XML signatures: verify before anything is looked up or stored.
@@ -136,8 +155,9 @@ pub async fn service(
         };
         if let Err(e) = outcome {
             tracing::warn!(service = svc.as_str(), message = msg.name(), code = e.response_code().0, error = %e, "refused");
+            *code = e.response_code().0;
             let r = core::error_reply(&st.settings, Some(&msg), &e).to_xml();
-            return reply(&st, r, true).await;
+            return reply(st, r, true).await;
         }
     }
     let sign = sign_all || signed;
@@ -153,16 +173,18 @@ pub async fn service(
                 e.last_contact
                     .fetch_max(crate::clock::to_ms(st.clock.now()), Ordering::Relaxed);
                 let r = st.empty_poll(p.ven_id.as_str());
-                return reply(&st, r, sign).await;
+                return reply(st, r, sign).await;
             }
         } else {
             let e = VtnError::NotRegistered(p.ven_id.to_string());
+            *code = e.response_code().0;
             let r = core::error_reply(&st.settings, Some(&msg), &e).to_xml();
-            return reply(&st, r, sign).await;
+            return reply(st, r, sign).await;
         }
     }
-    let r = core::answer(&st, svc, msg, peer).await;
-    reply(&st, r, sign).await
+    let (r, c) = core::answer(st, svc, msg, peer).await;
+    *code = c;
+    reply(st, r, sign).await
 }
 
 /// Write the answer, signed when asked and signatures are configured.

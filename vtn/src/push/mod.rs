@@ -55,6 +55,7 @@ pub fn spawn(mut st: AppState) -> AppState {
                 let _slot = slots.acquire_owned().await.ok();
                 loop {
                     if let Err(e) = drain(&st, &clients, &ven).await {
+                        st.metrics.push.with_label_values(&["failed"]).inc();
                         tracing::warn!(ven_id = %ven, error = %e, "push failed; will retry");
                     }
                     let mut b = lock(&busy);
@@ -251,6 +252,7 @@ async fn drain(st: &AppState, clients: &Mutex<Clients>, ven: &str) -> anyhow::Re
         if !(200..300).contains(&status) {
             anyhow::bail!("{url} answered {status}");
         }
+        st.metrics.push.with_label_values(&["delivered"]).inc();
         if st.settings.tls.is_some() {
             // Checked in the handshake already (pinned_rustls, pinned_openssl); kept as a second lock.
             let bound = bound

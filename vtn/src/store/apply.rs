@@ -25,6 +25,8 @@ pub struct Effects {
     pub push: Vec<VenId>,
     /// VENs heard from.
     pub contact: Vec<VenId>,
+    /// Readings stored.
+    pub readings: u64,
 }
 
 #[derive(Debug)]
@@ -42,6 +44,7 @@ impl Effects {
         self.pending.extend(o.pending);
         self.push.extend(o.push);
         self.contact.extend(o.contact);
+        self.readings += o.readings;
     }
 
     fn pending(&mut self, ven: &VenId, n: i32) {
@@ -208,7 +211,7 @@ pub fn apply(c: &mut Conn, ops: &[StoreOp], now: Timestamp) -> Result<Effects> {
                         received_at: to_ms(r.received_at),
                     })
                     .collect();
-                super::insert_readings(c, &rows)?;
+                fx.readings += super::insert_readings(c, &rows)? as u64;
             }
         }
     }

@@ -148,7 +148,8 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
 
     /// Keep what we sample in the store, when it changed.
     fn save_standing(&mut self, reports: &ReportBook) -> Result<()> {
-        let json = serde_json::to_string(&reports.standing()).expect("serializable");
+        let json = serde_json::to_string(&reports.standing())
+            .map_err(|e| VenError::Store(format!("report state: {e}")))?;
         if self.saved_standing.as_deref() != Some(json.as_str()) {
             self.store.set(REPORTS_KEY, Some(&json))?;
             self.saved_standing = Some(json);

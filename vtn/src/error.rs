@@ -4,6 +4,9 @@
 use actix_web::http::StatusCode;
 use adr_schema::ResponseCode;
 
+/// The VTN's errors beyond the decision core's: the transport (body, TLS,
+/// signatures, the admin token) and storage. Every protocol refusal is a
+/// core error ([`VtnError::Core`]), whose code the core maps.
 #[derive(Debug, thiserror::Error)]
 pub enum VtnError {
     /// The body is not a readable OpenADR message.
@@ -11,23 +14,6 @@ pub enum VtnError {
     Xml(#[from] adr_schema::Error),
     #[error("request body too large (at most {0} bytes)")]
     TooLarge(usize),
-    #[error("{0}")]
-    InvalidData(String),
-    #[error("{0} is not served by the {1} service")]
-    WrongService(&'static str, &'static str),
-    #[error("VEN {0} is not registered")]
-    NotRegistered(String),
-    #[error("invalid ID: {0}")]
-    InvalidId(String),
-    #[error("out of sequence: {0}")]
-    OutOfSequence(String),
-    #[error("not allowed: {0}")]
-    NotAllowed(String),
-    #[error("report not supported: {0}")]
-    ReportNotSupported(String),
-    /// Admin API: no such object.
-    #[error("not found: {0}")]
-    NotFound(String),
     /// Admin API: missing or wrong bearer token.
     #[error("missing or invalid bearer token")]
     Unauthorized,
@@ -36,26 +22,20 @@ pub enum VtnError {
     /// XML signature missing (when required), invalid, replayed or outside the window.
     #[error("XML signature refused: {0}")]
     Signature(String),
-    /// A decision of the core refused the message or action.
+    /// A refusal decided by the core (or in its terms, at the edges).
     #[error(transparent)]
     Core(#[from] vtn_core::Error),
 }
 
 impl VtnError {
-    /// The OpenADR response code for this error (the only place that decides it).
+    /// The OpenADR response code for this error: the transport's own here,
+    /// every protocol refusal by [`vtn_core::Error::response_code`].
     pub fn response_code(&self) -> ResponseCode {
         match self {
-            VtnError::Xml(_) | VtnError::TooLarge(_) | VtnError::InvalidData(_) => {
-                ResponseCode::INVALID_DATA
-            }
-            VtnError::WrongService(..) => ResponseCode::NOT_RECOGNIZED,
-            VtnError::NotRegistered(_) | VtnError::Unauthorized | VtnError::Signature(_) => {
+            VtnError::Xml(_) | VtnError::TooLarge(_) => ResponseCode::INVALID_DATA,
+            VtnError::Unauthorized | VtnError::Signature(_) => {
                 ResponseCode::NOT_REGISTERED_OR_AUTHORIZED
             }
-            VtnError::InvalidId(_) | VtnError::NotFound(_) => ResponseCode::INVALID_ID,
-            VtnError::OutOfSequence(_) => ResponseCode::OUT_OF_SEQUENCE,
-            VtnError::NotAllowed(_) => ResponseCode::NOT_ALLOWED,
-            VtnError::ReportNotSupported(_) => ResponseCode::REPORT_NOT_SUPPORTED,
             VtnError::Store(_) => ResponseCode::DEPLOYMENT_ERROR,
             VtnError::Core(e) => e.response_code(),
         }
@@ -63,26 +43,19 @@ impl VtnError {
 
     /// The HTTP status of this error on the JSON admin API.
     pub fn http_status(&self) -> StatusCode {
+        use vtn_core::Error as E;
         match self {
-            VtnError::NotFound(_) => StatusCode::NOT_FOUND,
             VtnError::Unauthorized => StatusCode::UNAUTHORIZED,
             VtnError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             VtnError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            VtnError::OutOfSequence(_) | VtnError::NotAllowed(_) => StatusCode::CONFLICT,
-            VtnError::Core(e) => {
-                use vtn_core::Error as E;
-                match e {
-                    E::NotFound(_) => StatusCode::NOT_FOUND,
-                    E::OutOfSequence(_) | E::NotAllowed(_) => StatusCode::CONFLICT,
-                    E::Corrupt { .. } | E::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-                    _ => StatusCode::BAD_REQUEST,
-                }
-            }
+            VtnError::Core(E::NotFound(_)) => StatusCode::NOT_FOUND,
+            VtnError::Core(E::OutOfSequence(_) | E::NotAllowed(_)) => StatusCode::CONFLICT,
+            VtnError::Core(E::Corrupt { .. } | E::Store(_)) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         }
     }
 
-    /// The `responseDescription` a peer reads. Storage failures are the
+    /// The `responseDescription` a peer reads. Internal failures are the
     /// VTN's own business: logged with their detail here, answered with a
     /// fixed phrase (a VEN has no use for a SQL error, and it may leak).
     pub fn peer_text(&self) -> String {
@@ -96,10 +69,6 @@ impl VtnError {
         }
     }
 
-    pub fn data(msg: impl Into<String>) -> Self {
-        VtnError::InvalidData(msg.into())
-    }
-
     /// The VTN's own failure (storage, a corrupt row), not the peer's mistake.
     pub fn is_internal(&self) -> bool {
         match self {
@@ -107,6 +76,21 @@ impl VtnError {
             VtnError::Core(e) => e.is_internal(),
             _ => false,
         }
+    }
+
+    /// Invalid data (454).
+    pub fn data(msg: impl Into<String>) -> Self {
+        VtnError::Core(vtn_core::Error::data(msg))
+    }
+
+    /// No such object (452; 404 on the admin API).
+    pub fn not_found(what: impl Into<String>) -> Self {
+        VtnError::Core(vtn_core::Error::NotFound(what.into()))
+    }
+
+    /// Not registered or not authorised (463).
+    pub fn not_registered(what: impl Into<String>) -> Self {
+        VtnError::Core(vtn_core::Error::NotRegistered(what.into()))
     }
 }
 

@@ -29,6 +29,9 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// The `expect`s below are on constant names, help texts and label sets
+    /// registered once into a fresh registry: nothing from outside reaches
+    /// them, and a mistake fails the first test that builds an `AppState`.
     pub fn new() -> Metrics {
         let registry = Registry::new();
         let requests = IntCounterVec::new(

@@ -587,7 +587,9 @@ impl ReportBook {
             .map(|(id, _)| id.clone())
             .collect();
         for id in replaced {
-            let old = self.active.remove(&id).expect("listed");
+            let Some(old) = self.active.remove(&id) else {
+                continue;
+            };
             tracing::info!(report_request_id = %id, by = %rr.report_request_id, "report request replaced");
             if s.report_interval.is_none()
                 && old.granularity == granularity

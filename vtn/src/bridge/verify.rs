@@ -29,7 +29,7 @@ pub struct Check {
 pub async fn verify(pool: &Pool, bridge: &Bridge, chain_event_id: u64) -> Result<Vec<Check>> {
     let mut c = pool.get()?;
     let row = store::get_event(&mut c, chain_event_id as i64)?.ok_or_else(|| {
-        crate::error::VtnError::NotFound(format!(
+        crate::error::VtnError::not_found(format!(
             "chain event {chain_event_id} (never seen by this VTN)"
         ))
     })?;

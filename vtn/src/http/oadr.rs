@@ -115,7 +115,7 @@ async fn answer_request(
     // On TLS, the client certificate (verified at the handshake) is the VEN's identity.
     let mut peer = req.conn_data::<PeerCert>().map(|p| p.fingerprint.clone());
     if st.settings.tls.is_some() && peer.is_none() {
-        let e = VtnError::NotRegistered("(no client certificate on this connection)".into());
+        let e = VtnError::not_registered("(no client certificate on this connection)");
         *code = e.response_code().0;
         let r = core::error_reply(&st.settings, None, &e).to_xml();
         return reply(st, r, sign_all).await;
@@ -176,7 +176,7 @@ async fn answer_request(
                 return reply(st, r, sign).await;
             }
         } else {
-            let e = VtnError::NotRegistered(p.ven_id.to_string());
+            let e = VtnError::not_registered(p.ven_id.to_string());
             *code = e.response_code().0;
             let r = core::error_reply(&st.settings, Some(&msg), &e).to_xml();
             return reply(st, r, sign).await;

@@ -255,7 +255,7 @@ pub(super) async fn get(path: web::Path<String>, st: web::Data<AppState>) -> Res
     let out = st
         .db(move |c, env| {
             let rec = store::get_event(c, &id)?
-                .ok_or_else(|| VtnError::NotFound(format!("event {id}")))?;
+                .ok_or_else(|| VtnError::not_found(format!("event {id}")))?;
             let vens = core::vens(c)?;
             let parts = core::participation(c, &rec.event, &vens)?;
             view(&rec, env.now, &st2, parts)
@@ -313,7 +313,7 @@ pub(super) async fn modify(
         .act(move |c, env, fx| {
             // Resolve VEN names first, outside the decision.
             let mut probe = store::get_event(c, &id)?
-                .ok_or_else(|| VtnError::NotFound(format!("event {id}")))?
+                .ok_or_else(|| VtnError::not_found(format!("event {id}")))?
                 .event
                 .spec;
             r.modify(c, env.now, &mut probe)?;

@@ -151,7 +151,7 @@ async fn health(st: web::Data<AppState>) -> HttpResponse {
 
 /// A VEN named by venID or oadrVenName.
 fn find_ven(c: &mut Conn, key: &str) -> Result<VenRow> {
-    store::find_ven_any(c, key)?.ok_or_else(|| VtnError::NotFound(format!("VEN {key}")))
+    store::find_ven_any(c, key)?.ok_or_else(|| VtnError::not_found(format!("VEN {key}")))
 }
 
 /// An id read back from our own row: it was checked when it was stored, so

@@ -185,36 +185,34 @@ pub(super) async fn put_policy(
     get_policy(st).await
 }
 
+/// Queue an operator's message for a VEN (decided by `op`), answered 202.
+async fn queue_for(
+    key: String,
+    st: web::Data<AppState>,
+    op: fn(&dyn vtn_core::View, &vtn_core::Ctx, &str) -> vtn_core::Result<vtn_core::Decision<()>>,
+    queued: &str,
+) -> Result<HttpResponse> {
+    st.act(move |c, env, fx| core::decide(c, env, None, fx, |v, ctx| op(v, ctx, &key)))
+        .await?;
+    Ok(HttpResponse::Accepted().json(Queued {
+        queued: queued.into(),
+    }))
+}
+
 pub(super) async fn reregister(
     path: web::Path<String>,
     st: web::Data<AppState>,
 ) -> Result<HttpResponse> {
-    let key = path.into_inner();
-    st.act(move |c, env, fx| {
-        core::decide(c, env, None, fx, |v, ctx| {
-            operator::request_reregistration(v, ctx, &key)
-        })
-    })
-    .await?;
-    Ok(HttpResponse::Accepted().json(Queued {
-        queued: "oadrRequestReregistration".into(),
-    }))
+    let op = operator::request_reregistration;
+    queue_for(path.into_inner(), st, op, "oadrRequestReregistration").await
 }
 
 pub(super) async fn cancel_registration(
     path: web::Path<String>,
     st: web::Data<AppState>,
 ) -> Result<HttpResponse> {
-    let key = path.into_inner();
-    st.act(move |c, env, fx| {
-        core::decide(c, env, None, fx, |v, ctx| {
-            operator::cancel_registration(v, ctx, &key)
-        })
-    })
-    .await?;
-    Ok(HttpResponse::Accepted().json(Queued {
-        queued: "oadrCancelPartyRegistration".into(),
-    }))
+    let op = operator::cancel_registration;
+    queue_for(path.into_inner(), st, op, "oadrCancelPartyRegistration").await
 }
 
 pub(super) async fn request_report(

@@ -32,7 +32,7 @@ declare -A RPS
 
 for N in 1000 10000; do
   PORT=$(free_port)
-  RUST_LOG=warn $VTN serve --listen 127.0.0.1:$PORT --db "$TMP/vtn-$N.db" >"$TMP/vtn-$N.log" 2>&1 &
+  RUST_LOG=warn $VTN serve --registration-policy open --new-vens-per-minute 0 --listen 127.0.0.1:$PORT --db "$TMP/vtn-$N.db" >"$TMP/vtn-$N.log" 2>&1 &
   PID=$!; PIDS+=($PID)
   wait_http "http://127.0.0.1:$PORT/api/v1/health"
   $PB register 127.0.0.1:$PORT "$N" "$TMP/ids-$N"
@@ -63,7 +63,7 @@ kill $PID; wait $PID 2>/dev/null || true
 # Memory: BIG registered VENs seeded into the database, then a short poll load.
 PORT=$(free_port)
 $PB seed "$TMP/vtn-big.db" "$BIG" "$TMP/ids-big"
-RUST_LOG=warn $VTN serve --listen 127.0.0.1:$PORT --db "$TMP/vtn-big.db" >"$TMP/vtn-big.log" 2>&1 &
+RUST_LOG=warn $VTN serve --registration-policy open --new-vens-per-minute 0 --listen 127.0.0.1:$PORT --db "$TMP/vtn-big.db" >"$TMP/vtn-big.log" 2>&1 &
 PID=$!; PIDS+=($PID)
 wait_http "http://127.0.0.1:$PORT/api/v1/health"
 R=$($PB load 127.0.0.1:$PORT $P "$TMP/ids-big" "$CONNS" 3)

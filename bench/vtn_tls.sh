@@ -52,7 +52,7 @@ hs() {
 start_vtn() {
   local stack=$1
   PORT=$(free_port)
-  RUST_LOG=warn $VTN serve --listen 127.0.0.1:$PORT --db "$TMP/$stack.db" --registration-policy open \
+  RUST_LOG=warn $VTN serve --listen 127.0.0.1:$PORT --db "$TMP/$stack.db" --registration-policy open --new-vens-per-minute 0 \
     --tls-stack "$stack" --tls-cert "$P/vtn-rsa.crt" --tls-key "$P/vtn-rsa.key" \
     --tls-cert-ec "$P/vtn-ec.crt" --tls-key-ec "$P/vtn-ec.key" --client-ca "$P/ca-and-int.crt" >"$TMP/$stack.log" 2>&1 &
   VPID=$!; PIDS+=($VPID)

@@ -54,7 +54,7 @@ record() { echo "{\"kind\":\"$1\",\"r\":$2}" >>"$RES"; }
 # start_vtn DB: our VTN on a fresh port over DB; sets PORT and PID.
 start_vtn() {
   PORT=$(free_port)
-  RUST_LOG=warn $VTN serve --listen 127.0.0.1:$PORT --db "$1" >"$1.log" 2>&1 &
+  RUST_LOG=warn $VTN serve --listen 127.0.0.1:$PORT --db "$1" --registration-policy open --new-vens-per-minute 0 >"$1.log" 2>&1 &
   PID=$!; PIDS+=($PID)
   wait_http "http://127.0.0.1:$PORT/api/v1/health"
 }

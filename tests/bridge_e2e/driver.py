@@ -154,6 +154,9 @@ poll_secs = 1
     vtn_url = f"http://127.0.0.1:{VTN_PORT}/OpenADR2/Simple/2.0b"
     check("VTN up in chain mode", wait_for("VTN", lambda: vtn_cli("vens", "list", "--json").returncode == 0, 30) is not None)
     for name, _, sheds in PEOPLE:
+        # Registration is `provisioned` by default: the operator adds each VEN by name first.
+        added = vtn_cli("vens", "add", "--name", f"ven-{name}")
+        check(f"operator provisioned ven-{name}", added.returncode == 0, added.stderr)
         vcfg = os.path.join(work, f"{name}.toml")
         with open(vcfg, "w") as f:
             f.write("[opt]\ndefault = \"optIn\"\n" + ("" if sheds else "max_level = 1.0\n"))

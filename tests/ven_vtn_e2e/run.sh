@@ -115,6 +115,8 @@ BASE="http://127.0.0.1:$VTN_PORT/OpenADR2/Simple/2.0b"
 cat >"$TMP/vtn.toml" <<EOF
 # Sample and report back every second, so that readings flow at once.
 report_granularity = "PT1S"
+# VENs here register on the fly (the default, provisioned, needs \`vtn vens add\` first).
+registration_policy = "open"
 EOF
 VTN_PID=""
 start_vtn() {

@@ -69,7 +69,7 @@ VTN_PORT="$(free_port)"
 export VTN_API="http://127.0.0.1:$VTN_PORT"
 BASE="http://127.0.0.1:$VTN_PORT/OpenADR2/Simple/2.0b"
 NAME=restart-ven
-printf 'report_granularity = "PT1S"\n' >"$TMP/vtn.toml"
+printf 'report_granularity = "PT1S"\nregistration_policy = "open"\n' >"$TMP/vtn.toml"
 
 vtn_up() { "$VTN" vens list --json >/dev/null 2>>"$TMP/cli.err"; }
 start_vtn() {

@@ -45,7 +45,7 @@ PY
 PORT=$("$INTEROP_PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export VTN_ADMIN_TOKEN="interop-$RANDOM-$RANDOM"
 export VTN_API="http://127.0.0.1:$PORT"
-RUST_LOG=${RUST_LOG:-info} "$VTN_BIN" serve --listen "127.0.0.1:$PORT" --db "$TMP/vtn.db" --poll-freq PT1S \
+RUST_LOG=${RUST_LOG:-info} "$VTN_BIN" serve --listen "127.0.0.1:$PORT" --db "$TMP/vtn.db" --poll-freq PT1S --registration-policy open \
   >"$TMP/vtn.log" 2>&1 &
 VTN_PID=$!
 up=""

@@ -24,7 +24,8 @@ pub struct Policy {
     /// How far ahead of the VTN's clock a reading may be dated.
     pub clock_skew: Duration,
     /// Open: any VEN may register (and bind its first certificate);
-    /// provisioned: only certificates an operator bound.
+    /// provisioned: only VENs an operator added (by certificate, or by name
+    /// over plain HTTP).
     pub open_registration: bool,
     /// The VTN is served over TLS (push only to https://).
     pub tls: bool,
@@ -56,6 +57,9 @@ pub struct Ctx<'a> {
     /// characters). `Some` on a TLS listener: every message must then come
     /// from the certificate bound to the venID it names.
     pub peer_fingerprint: Option<String>,
+    /// Whether this request may add a VEN the VTN does not know yet (the
+    /// edge's per-source limit on new registrations; true for operators).
+    pub new_vens_allowed: bool,
     pub ids: &'a dyn Ids,
 }
 

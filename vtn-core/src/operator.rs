@@ -291,13 +291,14 @@ pub fn checked_fingerprint(v: &dyn View, f: &str, me: Option<&str>) -> Result<St
     Ok(fp)
 }
 
-/// Pre-provision a VEN by name and certificate fingerprint: it registers
-/// later over TLS (the `provisioned` registration policy admits only these).
+/// Pre-provision a VEN by name and, for TLS, certificate fingerprint: it
+/// registers later, by certificate over TLS or by name over plain HTTP (the
+/// `provisioned` registration policy admits only these).
 pub fn provision_ven(
     v: &dyn View,
     ctx: &Ctx,
     name: &str,
-    fingerprint: &str,
+    fingerprint: Option<&str>,
     ven_id: Option<&str>,
 ) -> Result<Decision<Ven>> {
     let name = name.trim();
@@ -309,7 +310,9 @@ pub fn provision_ven(
     if v.ven_by_name(name)?.is_some() {
         return Err(Error::data(format!("a VEN named {name} exists")));
     }
-    let fp = checked_fingerprint(v, fingerprint, None)?;
+    let fp = fingerprint
+        .map(|f| checked_fingerprint(v, f, None))
+        .transpose()?;
     let id = match ven_id {
         Some(id) => adr_schema::VenId::new(id)?,
         None => adr_schema::VenId::new(ctx.new_id())?,
@@ -319,7 +322,7 @@ pub fn provision_ven(
     }
     let mut ven = Ven::new(id, ctx.now);
     ven.ven_name = Some(name.to_string());
-    ven.cert_fingerprint = Some(fp);
+    ven.cert_fingerprint = fp;
     tracing::info!(ven_id = %ven.ven_id, ven_name = name, "VEN provisioned");
     Ok(Decision {
         reply: ven.clone(),

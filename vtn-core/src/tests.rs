@@ -44,6 +44,7 @@ struct World {
     ids: SeqIds,
     now: Timestamp,
     peer: Option<String>,
+    new_vens_allowed: bool,
 }
 
 impl World {
@@ -54,6 +55,7 @@ impl World {
             ids: SeqIds::default(),
             now: t0(),
             peer: None,
+            new_vens_allowed: true,
         }
     }
 
@@ -66,6 +68,7 @@ impl World {
             policy: &self.policy,
             now: self.now,
             peer_fingerprint: self.peer.clone(),
+            new_vens_allowed: self.new_vens_allowed,
             ids: &self.ids,
         };
         let d = f(&self.v, &ctx)?;
@@ -694,7 +697,7 @@ fn provisioned_vens_register_by_certificate_and_names_stay_unique() {
     let mut w = World::new();
     let fp = "aabbccddeeff00112233";
     let ven = w
-        .run(|v, ctx| operator::provision_ven(v, ctx, "meter-1", fp, None))
+        .run(|v, ctx| operator::provision_ven(v, ctx, "meter-1", Some(fp), None))
         .unwrap();
     assert_eq!(
         ven.cert_fingerprint.as_deref(),
@@ -706,7 +709,7 @@ fn provisioned_vens_register_by_certificate_and_names_stay_unique() {
         ("a\u{1b}[31m", "12:34:56:78:9A:BC:DE:F0:12:34"),
     ] {
         let e = w
-            .run(|v, ctx| operator::provision_ven(v, ctx, name, f, None))
+            .run(|v, ctx| operator::provision_ven(v, ctx, name, Some(f), None))
             .unwrap_err();
         assert_eq!(e.response_code().0, 454, "{name}: {e}");
     }
@@ -865,4 +868,32 @@ fn names_and_metadata_are_checked_at_the_boundary() {
         .run(|v, ctx| operator::create_event(v, ctx, None, s))
         .is_err());
     assert!(w.v.events.is_empty());
+}
+
+#[test]
+fn plain_http_registration_follows_the_policy_and_the_source_limit() {
+    let mut w = World::new();
+    w.policy.open_registration = false;
+    // Unknown name, no certificate: refused, nothing stored.
+    let e = w
+        .send(Service::EiRegisterParty, registration("stranger", None))
+        .unwrap_err();
+    assert_eq!(e.response_code().0, 463, "{e}");
+    assert!(w.v.vens.is_empty());
+    // Provisioned by name only: it registers by that name.
+    let ven = w
+        .run(|v, ctx| operator::provision_ven(v, ctx, "meter-9", None, None))
+        .unwrap();
+    let (got, _) = w.register("meter-9");
+    assert_eq!(got, ven.ven_id);
+    // Open policy, but this source has added too many VENs: 451, nothing stored;
+    // a known VEN may still register again.
+    w.policy.open_registration = true;
+    w.new_vens_allowed = false;
+    let e = w
+        .send(Service::EiRegisterParty, registration("newcomer", None))
+        .unwrap_err();
+    assert_eq!(e.response_code().0, 451, "{e}");
+    assert_eq!(w.v.vens.len(), 1);
+    assert_eq!(w.register("meter-9").0, ven.ven_id);
 }

@@ -41,10 +41,13 @@ pub struct FileConfig {
     /// The whole request body must arrive within this, e.g. "PT30S" (a body
     /// trickled byte by byte, or a huge chunk size never filled, is cut off).
     pub body_timeout: Option<String>,
+    /// New VENs one source address may add per minute (0: no limit; default 60).
+    pub new_vens_per_minute: Option<u32>,
     pub workers: Option<usize>,
     /// TLS with client certificates (issue 7). Absent: plain HTTP.
     pub tls: Option<TlsConfig>,
-    /// Who may register with a client certificate: `open` or `provisioned` (default).
+    /// Who may register: `open` or `provisioned` (default: only VENs an
+    /// operator added, by certificate over TLS or by name over plain HTTP).
     pub registration_policy: Option<RegistrationPolicy>,
     /// XML signatures: `off` (default), `optional`, `required`.
     pub xml_signature: Option<SignatureMode>,
@@ -110,16 +113,17 @@ impl TlsConfig {
     }
 }
 
-/// Who may register when the VTN serves TLS (without TLS there is no identity to check).
+/// Who may register. Over TLS a VEN is its certificate; over plain HTTP it is
+/// only its name, which is why plain HTTP belongs on a trusted network.
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, Deserialize, clap::ValueEnum,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum RegistrationPolicy {
-    /// Any certificate that chains to the client CA may register; its fingerprint is bound
-    /// to the new venID.
+    /// Any VEN may register (over TLS: any certificate that chains to the client CA;
+    /// its fingerprint is bound to the new venID), within the per-source limit.
     Open,
-    /// Only certificates pre-provisioned by an operator (`vtn vens add --fingerprint`).
+    /// Only VENs pre-provisioned by an operator (`vtn vens add --name [--fingerprint]`).
     #[default]
     Provisioned,
 }
@@ -179,6 +183,7 @@ pub struct Overrides {
     pub market_context: Option<String>,
     pub tls: TlsConfig,
     pub registration_policy: Option<RegistrationPolicy>,
+    pub new_vens_per_minute: Option<u32>,
     pub xml_signature: Option<SignatureMode>,
     pub replay_window: Option<String>,
     pub signing_cert: Option<PathBuf>,
@@ -204,6 +209,7 @@ pub struct Settings {
     pub clock_skew: Duration,
     pub body_limit: usize,
     pub body_timeout: Duration,
+    pub new_vens_per_minute: u32,
     pub workers: Option<usize>,
     pub tls: Option<Tls>,
     pub registration_policy: Arc<PolicyCell>,
@@ -275,6 +281,10 @@ impl Settings {
             clock_skew: dur("clock_skew", f.clock_skew, "PT1H")?,
             body_limit: f.body_limit.unwrap_or(1024 * 1024),
             body_timeout: dur("body_timeout", f.body_timeout, "PT30S")?,
+            new_vens_per_minute: o
+                .new_vens_per_minute
+                .or(f.new_vens_per_minute)
+                .unwrap_or(60),
             workers: f.workers,
             tls: {
                 let t = f.tls.unwrap_or_default().merge(o.tls);

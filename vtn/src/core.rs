@@ -53,6 +53,25 @@ pub struct Env<'a> {
     pub now: Timestamp,
 }
 
+/// Who sent a message, as far as decisions care.
+#[derive(Clone, Debug)]
+pub struct Peer {
+    /// The client certificate's fingerprint on a TLS listener.
+    pub fingerprint: Option<String>,
+    /// False when its source address has used up its new registrations.
+    pub new_vens_allowed: bool,
+}
+
+/// A peer known only by its certificate (if any), not limited.
+impl From<Option<String>> for Peer {
+    fn from(fingerprint: Option<String>) -> Self {
+        Peer {
+            fingerprint,
+            new_vens_allowed: true,
+        }
+    }
+}
+
 /// Take one decision and apply its operations, in one transaction (a
 /// savepoint when the caller already holds one). The effects to mirror are
 /// added to `fx`; the caller applies them once everything has committed.
@@ -63,12 +82,24 @@ pub fn decide<T>(
     fx: &mut Effects,
     f: impl FnOnce(&dyn View, &Ctx) -> vtn_core::Result<Decision<T>>,
 ) -> Result<T> {
+    decide_for(c, env, peer_fingerprint.into(), fx, f)
+}
+
+/// [`decide`] for a message from `peer`.
+pub fn decide_for<T>(
+    c: &mut Conn,
+    env: &Env,
+    peer: Peer,
+    fx: &mut Effects,
+    f: impl FnOnce(&dyn View, &Ctx) -> vtn_core::Result<Decision<T>>,
+) -> Result<T> {
     let policy = env.settings.policy();
     let ids = UuidIds;
     let ctx = Ctx {
         policy: &policy,
         now: env.now,
-        peer_fingerprint,
+        peer_fingerprint: peer.fingerprint,
+        new_vens_allowed: peer.new_vens_allowed,
         ids: &ids,
     };
     let run = |c: &mut Conn| {
@@ -96,12 +127,12 @@ pub fn decide<T>(
 pub fn handle_message(
     c: &mut Conn,
     env: &Env,
-    peer_fingerprint: Option<String>,
+    peer: impl Into<Peer>,
     service: Service,
     msg: &Message,
     fx: &mut Effects,
 ) -> Result<Reply> {
-    decide(c, env, peer_fingerprint, fx, |v, ctx| {
+    decide_for(c, env, peer.into(), fx, |v, ctx| {
         vtn_core::service::handle(v, ctx, service, msg)
     })
 }
@@ -142,16 +173,24 @@ pub fn vens(c: &mut Conn) -> Result<Vec<vtn_core::model::Ven>> {
 /// The answer to one parsed message, whatever carried it (the HTTP
 /// services, the VEN's answer to a push, and later XMPP): decided and
 /// applied on the blocking pool, the registry updated, errors as payloads.
-/// `peer` is the client certificate's fingerprint on a TLS listener.
+/// `peer` is the client certificate's fingerprint on a TLS listener,
+/// `source` the address new registrations are counted against.
 pub async fn answer(
     st: &AppState,
     svc: Service,
     msg: Message,
     peer: Option<String>,
+    source: Option<std::net::IpAddr>,
 ) -> (String, u16) {
     let name = msg.name();
     let msg = std::sync::Arc::new(msg);
     let m2 = msg.clone();
+    let peer = Peer {
+        fingerprint: peer,
+        new_vens_allowed: st
+            .new_vens
+            .allows(source, crate::clock::to_ms(st.clock.now())),
+    };
     let res = st
         .write(move |c, env| {
             let mut fx = Effects::default();
@@ -161,6 +200,8 @@ pub async fn answer(
         .await;
     match res {
         Ok((xml, fx)) => {
+            st.new_vens
+                .record(source, crate::clock::to_ms(st.clock.now()), fx.new_vens);
             st.apply(fx);
             tracing::debug!(service = svc.as_str(), message = name, "handled");
             (xml, 200)

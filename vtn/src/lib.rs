@@ -19,6 +19,7 @@ pub mod core;
 pub mod error;
 pub mod http;
 pub mod jobs;
+pub mod limits;
 pub mod metrics;
 pub mod push;
 pub mod registry;

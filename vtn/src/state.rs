@@ -28,6 +28,8 @@ pub struct AppState {
     writer: store::writer::Writer,
     /// Prometheus metrics.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// New registrations per source address.
+    pub new_vens: Arc<crate::limits::NewVenLimit>,
 }
 
 /// Signing key (parsed once) and the verifier with its nonce cache.
@@ -109,6 +111,9 @@ impl AppState {
         .to_xml();
         let (a, b) = msg.split_once(PLACEHOLDER).expect("placeholder is written");
         let writer_pool = pool.clone();
+        let new_vens = Arc::new(crate::limits::NewVenLimit::new(
+            settings.new_vens_per_minute,
+        ));
         Ok(AppState {
             pool,
             clock,
@@ -120,6 +125,7 @@ impl AppState {
             applied: Arc::default(),
             writer: store::writer::Writer::start(&writer_pool)?,
             metrics: Arc::default(),
+            new_vens,
         })
     }
 

@@ -83,11 +83,15 @@ async fn provisioned_certificates_register_and_others_are_refused() {
     };
     assert_eq!(r.ven_id.unwrap().as_str(), ven_a);
 
-    // An unprovisioned certificate cannot self-register under `provisioned` (the default).
+    // An unprovisioned certificate cannot self-register under `provisioned` (the
+    // default; the tests' settings choose open for plain-HTTP registrations).
     assert_eq!(
-        w.st.settings.registration_policy.get(),
+        vtn::config::Settings::default().registration_policy.get(),
         RegistrationPolicy::Provisioned
     );
+    w.st.settings
+        .registration_policy
+        .set(RegistrationPolicy::Provisioned);
     let n = vtn::store::list_vens(&mut w.st.pool.get().unwrap())
         .unwrap()
         .len();

@@ -143,9 +143,16 @@ pub fn create(
             ven
         }
         None => {
-            if ctx.peer_fingerprint.is_some() && !ctx.policy.open_registration {
-                return Err(Error::NotRegistered(
-                    "this client certificate is not provisioned on this VTN (registration policy: provisioned)".into(),
+            if !ctx.policy.open_registration {
+                return Err(Error::NotRegistered(if ctx.peer_fingerprint.is_some() {
+                    "this client certificate is not provisioned on this VTN (registration policy: provisioned)".into()
+                } else {
+                    "this VEN is not provisioned on this VTN (registration policy: provisioned); an operator adds it by name".into()
+                }));
+            }
+            if !ctx.new_vens_allowed {
+                return Err(Error::NotAllowed(
+                    "too many new registrations from this address; try again later".into(),
                 ));
             }
             let mut ven = Ven::new(VenId::new(ctx.new_id())?, now);

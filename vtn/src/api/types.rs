@@ -63,12 +63,14 @@ pub struct PendingView {
     pub created_at: Option<Timestamp>,
 }
 
-/// `POST /vens`: pre-provision a VEN by name and certificate fingerprint.
+/// `POST /vens`: pre-provision a VEN by name and, for TLS, its certificate
+/// fingerprint (without one it may register over plain HTTP by name).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewVen {
     pub ven_name: String,
-    pub cert_fingerprint: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_fingerprint: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ven_id: Option<String>,
 }

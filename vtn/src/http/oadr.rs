@@ -32,7 +32,7 @@ pub async fn method_not_allowed() -> HttpResponse {
 /// Read the body, at most `limit` bytes.
 async fn read_bounded(
     req: &HttpRequest,
-    mut payload: web::Payload,
+    payload: &mut web::Payload,
     limit: usize,
 ) -> Result<web::Bytes, VtnError> {
     if let Some(n) = req
@@ -46,7 +46,7 @@ async fn read_bounded(
         }
     }
     let mut buf = web::BytesMut::new();
-    while let Some(chunk) = next_chunk(&mut payload).await {
+    while let Some(chunk) = next_chunk(payload).await {
         let chunk = chunk.map_err(|e| VtnError::data(format!("reading the request body: {e}")))?;
         if buf.len() + chunk.len() > limit {
             return Err(VtnError::TooLarge(limit));
@@ -76,7 +76,7 @@ pub async fn service(
 async fn answer_request(
     req: HttpRequest,
     svc: Service,
-    payload: web::Payload,
+    mut payload: web::Payload,
     st: &web::Data<AppState>,
     code: &mut u16,
 ) -> HttpResponse {
@@ -91,11 +91,12 @@ async fn answer_request(
             .num_milliseconds()
             .max(1) as u64,
     );
-    let read = read_bounded(&req, payload, st.settings.body_limit);
+    let read = read_bounded(&req, &mut payload, st.settings.body_limit);
     let body = match tokio::time::timeout(limit, read).await {
         Ok(Ok(b)) => b,
         Err(_) => {
             // The rest of the body will never be read: answer and close.
+            hold_until_answered(payload);
             let e = VtnError::data("the request body did not arrive in time");
             tracing::warn!(service = svc.as_str(), error = %e, "refused request body");
             *code = e.response_code().0;
@@ -106,6 +107,7 @@ async fn answer_request(
             return resp;
         }
         Ok(Err(e)) => {
+            hold_until_answered(payload);
             tracing::warn!(service = svc.as_str(), error = %e, "refused request body");
             *code = e.response_code().0;
             let r = core::error_reply(&st.settings, None, &e).to_xml();
@@ -182,9 +184,20 @@ async fn answer_request(
             return reply(st, r, sign).await;
         }
     }
-    let (r, c) = core::answer(st, svc, msg, peer).await;
+    let (r, c) = core::answer(st, svc, msg, peer, req.peer_addr().map(|a| a.ip())).await;
     *code = c;
     reply(st, r, sign).await
+}
+
+/// Keep an unread body open until its answer is written. actix closes the
+/// connection after answering a request whose body is unread but still
+/// held; a dropped chunked body it would instead drain for as long as the
+/// client keeps sending.
+fn hold_until_answered(p: web::Payload) {
+    actix_web::rt::spawn(async move {
+        actix_web::rt::time::sleep(std::time::Duration::from_secs(5)).await;
+        drop(p);
+    });
 }
 
 /// Write the answer, signed when asked and signatures are configured.

@@ -69,7 +69,7 @@ pub fn document() -> Value {
                 "VenPatch": {"type": "object", "properties": {
                     "groups": {"type": "array", "items": {"type": "string"}}, "resources": {"type": "array", "items": {"type": "string"}},
                     "party_id": {"type": "string"}, "cert_fingerprint": {"type": "string"}}},
-                "NewVen": {"type": "object", "required": ["ven_name", "cert_fingerprint"], "properties": {
+                "NewVen": {"type": "object", "required": ["ven_name"], "properties": {
                     "ven_name": {"type": "string"}, "ven_id": {"type": "string"},
                     "cert_fingerprint": {"type": "string", "description": "29-character OpenADR fingerprint (AA:BB:...); colons and case normalised"}}},
                 "Policy": {"type": "object", "required": ["policy"], "properties": {
@@ -85,7 +85,7 @@ pub fn document() -> Value {
             "/openapi.json": {"get": {"summary": "this document (no token)", "responses": {"200": {"description": "OK"}}}},
             "/vens": {
                 "get": op("list VENs with their registration and last contact", json!([]), None, "200"),
-                "post": op("pre-provision a VEN by its client certificate fingerprint", json!([]), Some("NewVen"), "201")
+                "post": op("pre-provision a VEN by name and (for TLS) its client certificate fingerprint", json!([]), Some("NewVen"), "201")
             },
             "/registration-policy": {
                 "get": op("who may register over TLS (open | provisioned)", json!([]), None, "200"),

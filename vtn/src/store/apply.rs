@@ -27,6 +27,8 @@ pub struct Effects {
     pub contact: Vec<VenId>,
     /// Readings stored.
     pub readings: u64,
+    /// VENs added.
+    pub new_vens: u32,
 }
 
 #[derive(Debug)]
@@ -45,6 +47,7 @@ impl Effects {
         self.push.extend(o.push);
         self.contact.extend(o.contact);
         self.readings += o.readings;
+        self.new_vens += o.new_vens;
     }
 
     fn pending(&mut self, ven: &VenId, n: i32) {
@@ -63,6 +66,7 @@ pub fn apply(c: &mut Conn, ops: &[StoreOp], now: Timestamp) -> Result<Effects> {
             StoreOp::InsertVen(v) => {
                 super::insert_ven(c, &VenRow::from(v))?;
                 fx.vens.push(change(v));
+                fx.new_vens += 1;
             }
             StoreOp::UpdateVen(v) => {
                 super::update_ven(c, &VenRow::from(v))?;

@@ -33,6 +33,8 @@ pub fn settings(db: std::path::PathBuf) -> Settings {
             db: Some(db),
             poll_freq: Some("PT1S".into()),
             admin_token: Some(TOKEN.into()),
+            // Most tests register VENs on the fly over plain HTTP.
+            registration_policy: Some(vtn::config::RegistrationPolicy::Open),
             ..Default::default()
         },
     )

@@ -114,9 +114,13 @@ pub(crate) struct ServeArgs {
     /// CA bundle that VEN client certificates must chain to (required with TLS).
     #[arg(long, env = "VTN_CLIENT_CA")]
     pub(crate) client_ca: Option<PathBuf>,
-    /// Who may register over TLS: provisioned certificates only (default) or any valid one.
+    /// Who may register: provisioned VENs only (default; by certificate over TLS, by
+    /// name over plain HTTP) or any (over TLS, any certificate the client CA signed).
     #[arg(long, value_enum, env = "VTN_REGISTRATION_POLICY")]
     pub(crate) registration_policy: Option<vtn::config::RegistrationPolicy>,
+    /// New VENs one source address may add per minute (default 60; 0: no limit).
+    #[arg(long, env = "VTN_NEW_VENS_PER_MINUTE")]
+    pub(crate) new_vens_per_minute: Option<u32>,
     /// XML signatures: off (default), optional (verify when present), required.
     #[arg(long, value_enum, env = "VTN_XML_SIGNATURE")]
     pub(crate) xml_signature: Option<vtn::config::SignatureMode>,
@@ -287,8 +291,9 @@ pub(crate) enum VensCmd {
         #[arg(long)]
         name: String,
         /// 29-character OpenADR fingerprint (`oadr fingerprint VEN.crt`); 20 hex digits also accepted.
+        /// Without one the VEN registers by name (plain HTTP only).
         #[arg(long)]
-        fingerprint: String,
+        fingerprint: Option<String>,
     },
     /// Show or set the registration policy for TLS clients (open | provisioned).
     Policy {

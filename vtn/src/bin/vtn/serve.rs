@@ -29,6 +29,7 @@ pub(crate) fn serve(a: ServeArgs, token: Option<String>) -> anyhow::Result<()> {
                 client_ca: a.client_ca,
             },
             registration_policy: a.registration_policy,
+            new_vens_per_minute: a.new_vens_per_minute,
             xml_signature: a.xml_signature,
             replay_window: a.replay_window,
             signing_cert: a.signing_cert,

@@ -146,7 +146,7 @@ pub(super) async fn patch(
     Ok(HttpResponse::Ok().json(view(&st, &row, 0)?))
 }
 
-/// Pre-provision a VEN: its name and certificate fingerprint (it registers later over TLS).
+/// Pre-provision a VEN: its name and, for TLS, its certificate fingerprint (it registers later).
 pub(super) async fn add(body: web::Json<NewVen>, st: web::Data<AppState>) -> Result<HttpResponse> {
     let n = body.into_inner();
     let (row, fx) = st
@@ -157,7 +157,7 @@ pub(super) async fn add(body: web::Json<NewVen>, st: web::Data<AppState>) -> Res
                     v,
                     ctx,
                     &n.ven_name,
-                    &n.cert_fingerprint,
+                    n.cert_fingerprint.as_deref(),
                     n.ven_id.as_deref(),
                 )
             })?;

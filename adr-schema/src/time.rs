@@ -342,8 +342,11 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
         rest = r;
     }
     rest = rest.strip_prefix('P').ok_or(WHAT)?;
-    if rest.is_empty() {
-        return Err(WHAT.into());
+    // OpenADR's DurationValueType is a pattern on xs:string in which every
+    // component is optional: "P" and "PT" are valid and mean zero (openleadr
+    // writes "P" for a zero timedelta).
+    if rest.is_empty() || rest == "T" {
+        return Ok(Duration::default());
     }
     let mut in_time = false;
     let mut seen_any = false;
@@ -602,12 +605,22 @@ mod tests {
         );
     }
 
+    /// openleadr writes a zero timedelta as "P" (e.g. oadrRegisteredReport's
+    /// durations); OpenADR's pattern allows it.
+    #[test]
+    fn a_bare_p_is_a_zero_duration() {
+        for s in ["P", "PT", "-P", "+PT"] {
+            let d = s.parse::<Duration>().unwrap();
+            assert!(d.is_zero(), "{s:?}");
+            assert!(!d.negative, "{s:?}");
+            assert_eq!(d.to_string(), "PT0S");
+        }
+    }
+
     #[test]
     fn bad_durations_are_errors() {
         for s in [
             "",
-            "P",
-            "PT",
             "1H",
             "PT1",
             "PTH",

@@ -168,3 +168,50 @@ fn bad_values_are_errors() {
     assert!(Message::from_xml(&format!("{POLL}<extra/>")).is_err());
     assert!(Message::from_xml(&format!("{POLL}trailing")).is_err());
 }
+
+/// Not well-formed XML: an attribute twice on one element (issue 14). Each
+/// position is refused, namespace declarations included.
+#[test]
+fn duplicate_attributes_are_refused() {
+    for (from, to) in [
+        (
+            "<oadr:oadrSignedObject>",
+            r#"<oadr:oadrSignedObject a="1" a="2">"#,
+        ),
+        (
+            r#"ei:schemaVersion="2.0b""#,
+            r#"ei:schemaVersion="2.0b" ei:schemaVersion="2.0a""#,
+        ),
+        (
+            r#"xmlns:ei="http://docs.oasis-open.org/ns/energyinterop/201110""#,
+            r#"xmlns:ei="http://docs.oasis-open.org/ns/energyinterop/201110" xmlns:ei="urn:x""#,
+        ),
+        ("<ei:venID>", r#"<ei:venID x="1" y="2" x="3">"#),
+    ] {
+        let xml = POLL.replacen(from, to, 1);
+        assert_ne!(xml, POLL);
+        let e = err(&xml);
+        assert!(
+            matches!(e.kind, ErrorKind::Syntax(_)),
+            "{to}: {e} ({:?})",
+            e.kind
+        );
+    }
+}
+
+/// openleadr 0.5's oadrRegisteredReport, as it writes it: a zero granularity
+/// and reportBackDuration come out as a bare `P`, which OpenADR's duration
+/// pattern allows (issue 14). It must parse, as zero.
+#[test]
+fn openleadrs_bare_p_durations_parse_as_zero() {
+    let xml = r#"<oadr:oadrPayload xmlns:oadr="http://openadr.org/oadr-2.0b/2012/07">
+<oadr:oadrSignedObject xmlns:oadr="http://openadr.org/oadr-2.0b/2012/07" oadr:Id="oadrSignedObject"><oadr:oadrRegisteredReport ei:schemaVersion="2.0b" xmlns:ei="http://docs.oasis-open.org/ns/energyinterop/201110"><ei:eiResponse><ei:responseCode>200</ei:responseCode><ei:responseDescription>OK</ei:responseDescription><requestID xmlns="http://docs.oasis-open.org/ns/energyinterop/201110/payloads">r1</requestID></ei:eiResponse><oadr:oadrReportRequest><ei:reportRequestID>rr1</ei:reportRequestID><ei:reportSpecifier xmlns:xcal="urn:ietf:params:xml:ns:icalendar-2.0"><ei:reportSpecifierID>s1</ei:reportSpecifierID><xcal:granularity><xcal:duration>P</xcal:duration></xcal:granularity><ei:reportBackDuration><xcal:duration>P</xcal:duration></ei:reportBackDuration><ei:specifierPayload><ei:rID>r1</ei:rID><ei:readingType>Direct Read</ei:readingType></ei:specifierPayload></ei:reportSpecifier></oadr:oadrReportRequest>    <ei:venID>v1</ei:venID></oadr:oadrRegisteredReport></oadr:oadrSignedObject>
+</oadr:oadrPayload>"#;
+    let m = Message::from_xml(xml).unwrap_or_else(|e| panic!("{e}"));
+    let adr_schema::Message::RegisteredReport(r) = m else {
+        panic!("{m:?}")
+    };
+    let spec = &r.report_requests[0].specifier;
+    assert!(spec.granularity.is_zero());
+    assert!(spec.report_back_duration.is_zero());
+}

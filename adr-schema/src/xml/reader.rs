@@ -137,10 +137,11 @@ impl<'i> Reader<'i> {
                 self.limits.max_tag_bytes
             ))));
         }
-        // Only the attributes can declare; most elements have none, and a
-        // short byte search beats a str pattern search here (every element).
+        // Only attributes can declare, and every element's attributes are
+        // checked for well-formedness (a duplicate is not XML); most elements
+        // have none.
         let attrs = start.attributes_raw().as_bytes();
-        if attrs.len() > 6 && attrs.windows(5).any(|w| w == b"xmlns") {
+        if !attrs.iter().all(u8::is_ascii_whitespace) {
             self.declare(start)?;
         }
         let name = start.name().into_inner();
@@ -157,6 +158,8 @@ impl<'i> Reader<'i> {
         }
     }
 
+    /// Check the attributes (quick-xml refuses duplicates and malformed
+    /// ones) and push the namespace declarations among them.
     fn declare(&mut self, start: &BytesStart<'_>) -> Result<()> {
         for attr in start.attributes() {
             let attr = attr.map_err(|e| self.error(ErrorKind::Syntax(e.to_string())))?;

@@ -4,6 +4,8 @@
 //! the conventional prefixes, all declared once on `oadrPayload`.
 
 pub const OADR: &str = "http://openadr.org/oadr-2.0b/2012/07";
+/// The 2.0a profile's namespace: read as [`Ns::Oadr`] by the 2.0a reader only.
+pub const OADR_20A: &str = "http://openadr.org/oadr-2.0a/2012/07";
 pub const PYLD: &str = "http://docs.oasis-open.org/ns/energyinterop/201110/payloads";
 pub const EI: &str = "http://docs.oasis-open.org/ns/energyinterop/201110";
 pub const EMIX: &str = "http://docs.oasis-open.org/ns/emix/2011/06";
@@ -23,6 +25,16 @@ pub(crate) const PAYLOAD_DECLS: &str = concat!(
     r#" xmlns:emix="http://docs.oasis-open.org/ns/emix/2011/06""#,
     r#" xmlns:scale="http://docs.oasis-open.org/ns/emix/2011/06/siscale""#,
     r#" xmlns:power="http://docs.oasis-open.org/ns/emix/2011/06/power""#,
+    r#" xmlns:strm="urn:ietf:params:xml:ns:icalendar-2.0:stream""#,
+    r#" xmlns:xcal="urn:ietf:params:xml:ns:icalendar-2.0""#,
+);
+
+/// The `xmlns` declarations written on a 2.0a message's root element.
+pub(crate) const DECLS_20A: &str = concat!(
+    r#" xmlns:oadr="http://openadr.org/oadr-2.0a/2012/07""#,
+    r#" xmlns:pyld="http://docs.oasis-open.org/ns/energyinterop/201110/payloads""#,
+    r#" xmlns:ei="http://docs.oasis-open.org/ns/energyinterop/201110""#,
+    r#" xmlns:emix="http://docs.oasis-open.org/ns/emix/2011/06""#,
     r#" xmlns:strm="urn:ietf:params:xml:ns:icalendar-2.0:stream""#,
     r#" xmlns:xcal="urn:ietf:params:xml:ns:icalendar-2.0""#,
 );

@@ -17,6 +17,7 @@ pub mod model;
 pub mod operator;
 pub mod ops;
 pub mod participation;
+pub mod profile_a;
 pub mod reports;
 pub mod service;
 pub mod tick;

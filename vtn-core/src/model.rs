@@ -64,6 +64,11 @@ impl Ven {
         self.registration_id.is_some()
     }
 
+    /// Provisioned as a 2.0a VEN (EiEvent only, pulled with oadrRequestEvent).
+    pub fn is_profile_a(&self) -> bool {
+        self.profile_name == adr_schema::ProfileName::V20a
+    }
+
     /// The facts targeting looks at.
     pub fn profile(&self) -> VenProfile {
         VenProfile {

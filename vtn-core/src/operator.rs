@@ -18,7 +18,7 @@ use crate::service::enqueue;
 use crate::view::View;
 
 /// Queue a distribute for every registered VEN any of `specs` concerns.
-/// Returns how many VENs.
+/// Returns how many VENs (2.0a ones included, though they pull).
 pub fn fanout(v: &dyn View, specs: &[&EventSpec], ops: &mut Vec<StoreOp>) -> Result<usize> {
     let mut n = 0;
     for ven in v.vens()? {
@@ -27,7 +27,11 @@ pub fn fanout(v: &dyn View, specs: &[&EventSpec], ops: &mut Vec<StoreOp>) -> Res
         }
         let p = ven.profile();
         if specs.iter().any(|s| s.concerns(&p)) {
-            ops.push(enqueue(&ven, PendingKind::Distribute, String::new()));
+            // A 2.0a VEN asks with oadrRequestEvent and gets every current
+            // event then: nothing to queue.
+            if !ven.is_profile_a() {
+                ops.push(enqueue(&ven, PendingKind::Distribute, String::new()));
+            }
             n += 1;
         }
     }
@@ -118,6 +122,11 @@ fn registered_ven(v: &dyn View, key: &str) -> Result<Ven> {
     };
     if !ven.is_registered() {
         return Err(Error::NotAllowed(format!("VEN {key} is not registered")));
+    }
+    if ven.is_profile_a() {
+        return Err(Error::NotAllowed(format!(
+            "VEN {key} speaks OpenADR 2.0a, which has no registration or report service"
+        )));
     }
     Ok(ven)
 }
@@ -293,13 +302,16 @@ pub fn checked_fingerprint(v: &dyn View, f: &str, me: Option<&str>) -> Result<St
 
 /// Pre-provision a VEN by name and, for TLS, certificate fingerprint: it
 /// registers later, by certificate over TLS or by name over plain HTTP (the
-/// `provisioned` registration policy admits only these).
+/// `provisioned` registration policy admits only these). A 2.0a VEN has no
+/// registration service: provisioning registers it, and its venID is what
+/// the operator configures on the device.
 pub fn provision_ven(
     v: &dyn View,
     ctx: &Ctx,
     name: &str,
     fingerprint: Option<&str>,
     ven_id: Option<&str>,
+    profile_a: bool,
 ) -> Result<Decision<Ven>> {
     let name = name.trim();
     if name.is_empty() || name.len() > 256 || name.chars().any(char::is_control) {
@@ -323,6 +335,12 @@ pub fn provision_ven(
     let mut ven = Ven::new(id, ctx.now);
     ven.ven_name = Some(name.to_string());
     ven.cert_fingerprint = fp;
+    if profile_a {
+        ven.profile_name = adr_schema::ProfileName::V20a;
+        ven.registration_id = Some(adr_schema::RegistrationId::new(ctx.new_id())?);
+        ven.http_pull_model = true;
+        ven.registered_at = Some(ctx.now);
+    }
     tracing::info!(ven_id = %ven.ven_id, ven_name = name, "VEN provisioned");
     Ok(Decision {
         reply: ven.clone(),

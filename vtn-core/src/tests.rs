@@ -697,7 +697,7 @@ fn provisioned_vens_register_by_certificate_and_names_stay_unique() {
     let mut w = World::new();
     let fp = "aabbccddeeff00112233";
     let ven = w
-        .run(|v, ctx| operator::provision_ven(v, ctx, "meter-1", Some(fp), None))
+        .run(|v, ctx| operator::provision_ven(v, ctx, "meter-1", Some(fp), None, false))
         .unwrap();
     assert_eq!(
         ven.cert_fingerprint.as_deref(),
@@ -709,7 +709,7 @@ fn provisioned_vens_register_by_certificate_and_names_stay_unique() {
         ("a\u{1b}[31m", "12:34:56:78:9A:BC:DE:F0:12:34"),
     ] {
         let e = w
-            .run(|v, ctx| operator::provision_ven(v, ctx, name, Some(f), None))
+            .run(|v, ctx| operator::provision_ven(v, ctx, name, Some(f), None, false))
             .unwrap_err();
         assert_eq!(e.response_code().0, 454, "{name}: {e}");
     }
@@ -882,7 +882,7 @@ fn plain_http_registration_follows_the_policy_and_the_source_limit() {
     assert!(w.v.vens.is_empty());
     // Provisioned by name only: it registers by that name.
     let ven = w
-        .run(|v, ctx| operator::provision_ven(v, ctx, "meter-9", None, None))
+        .run(|v, ctx| operator::provision_ven(v, ctx, "meter-9", None, None, false))
         .unwrap();
     let (got, _) = w.register("meter-9");
     assert_eq!(got, ven.ven_id);
@@ -896,4 +896,74 @@ fn plain_http_registration_follows_the_policy_and_the_source_limit() {
     assert_eq!(e.response_code().0, 451, "{e}");
     assert_eq!(w.v.vens.len(), 1);
     assert_eq!(w.register("meter-9").0, ven.ven_id);
+}
+
+#[test]
+fn a_2_0a_ven_gets_the_same_events_in_what_2_0a_can_express() {
+    let mut w = World::new();
+    let a = w
+        .run(|v, ctx| operator::provision_ven(v, ctx, "thermostat-a", None, None, true))
+        .unwrap();
+    assert!(a.is_registered() && a.is_profile_a());
+    let (b, _) = w.register("ven-b");
+    // One event for both, with a SIMPLE and a price signal.
+    let mut s = spec(&a.ven_id, w.now + chrono::Duration::hours(1));
+    s.targets.ven_ids.push(b.clone());
+    let mut price = s.signals[0].clone();
+    price.signal_name = SignalName::ElectricityPrice;
+    price.signal_type = SignalType::Price;
+    s.signals.push(price);
+    let ev = w
+        .run(|v, ctx| operator::create_event(v, ctx, None, s))
+        .unwrap();
+    // Queued for the 2.0b VEN only: the 2.0a one pulls with oadrRequestEvent.
+    let queued: Vec<_> = w.v.pending.values().map(|p| p.ven_id.clone()).collect();
+    assert_eq!(queued, vec![b.clone()]);
+    let m = w
+        .send(
+            Service::EiEvent,
+            Message::RequestEvent(RequestEvent {
+                request_id: req("ra"),
+                ven_id: a.ven_id.clone(),
+                reply_limit: None,
+            }),
+        )
+        .unwrap();
+    let Message::DistributeEvent(d) = m else {
+        panic!("{m:?}")
+    };
+    assert_eq!(d.events[0].event.signals.len(), 2);
+    let d = crate::profile_a::distribute(d);
+    let signals = &d.events[0].event.signals;
+    assert_eq!(signals.len(), 1);
+    assert_eq!(signals[0].signal_name, SignalName::SimpleLower);
+    assert_eq!(d.events[0].event.descriptor.event_id.as_str(), ev.event_id);
+    // 2.0a has no registration or report service: the operator cannot queue them.
+    for r in [
+        w.run(|v, ctx| operator::request_reregistration(v, ctx, "thermostat-a")),
+        w.run(|v, ctx| operator::cancel_registration(v, ctx, "thermostat-a")),
+    ] {
+        assert_eq!(r.unwrap_err().response_code().0, 451);
+    }
+    // A price-only event has nothing for a 2.0a VEN.
+    let mut s = spec(&a.ven_id, w.now + chrono::Duration::hours(2));
+    s.signals[0].signal_name = SignalName::ElectricityPrice;
+    s.signals[0].signal_type = SignalType::Price;
+    w.run(|v, ctx| operator::create_event(v, ctx, None, s))
+        .unwrap();
+    let m = w
+        .send(
+            Service::EiEvent,
+            Message::RequestEvent(RequestEvent {
+                request_id: req("rb"),
+                ven_id: a.ven_id.clone(),
+                reply_limit: None,
+            }),
+        )
+        .unwrap();
+    let Message::DistributeEvent(d) = m else {
+        panic!("{m:?}")
+    };
+    assert_eq!(d.events.len(), 2);
+    assert_eq!(crate::profile_a::distribute(d).events.len(), 1);
 }

@@ -13,6 +13,59 @@ use crate::error::{Result, VtnError};
 use crate::state::AppState;
 use crate::store::{self, Conn, Effects, SqliteView};
 
+/// The OpenADR profile a message arrived in; its answer goes out in the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wire {
+    /// 2.0b: `oadrPayload` documents on `/OpenADR2/Simple/2.0b/{service}`.
+    B,
+    /// 2.0a: bare EiEvent messages on `/OpenADR2/Simple/EiEvent`.
+    A,
+}
+
+impl Wire {
+    pub fn parse(self, body: &[u8]) -> adr_schema::Result<Message> {
+        match self {
+            Wire::B => Message::from_slice(body),
+            Wire::A => Message::from_slice_20a(body),
+        }
+    }
+
+    /// A message in this profile; a 2.0a one keeps what 2.0a can express.
+    pub fn render(self, m: Message) -> String {
+        match (self, m) {
+            (Wire::B, m) => m.to_xml(),
+            (Wire::A, Message::DistributeEvent(d)) => {
+                let m = Message::DistributeEvent(vtn_core::profile_a::distribute(d));
+                m.to_xml_20a().unwrap_or_default()
+            }
+            (Wire::A, m) => m.to_xml_20a().unwrap_or_else(|| {
+                // Only the four 2.0a messages are read on a 2.0a path, and
+                // the core answers those with 2.0a messages: not reached.
+                tracing::error!(message = m.name(), "no 2.0a form for this answer");
+                let id = adr_schema::RequestId::new("0").expect("a valid id");
+                Message::Response(adr_schema::Response {
+                    response: adr_schema::EiResponse::error(
+                        adr_schema::ResponseCode::DEPLOYMENT_ERROR,
+                        "internal error at the VTN",
+                        id,
+                    ),
+                    ven_id: None,
+                })
+                .to_xml_20a()
+                .unwrap_or_default()
+            }),
+        }
+    }
+
+    fn render_reply(self, r: Reply) -> String {
+        match (self, r) {
+            (_, Reply::Msg(m)) => self.render(*m),
+            // Pre-rendered answers are 2.0b polls only.
+            (_, Reply::Xml(x)) => x,
+        }
+    }
+}
+
 /// Random (UUID v4) ids, as OpenADR peers expect them.
 #[derive(Debug, Default)]
 pub struct UuidIds;
@@ -181,6 +234,7 @@ pub async fn answer(
     msg: Message,
     peer: Option<String>,
     source: Option<std::net::IpAddr>,
+    wire: Wire,
 ) -> (String, u16) {
     let name = msg.name();
     let msg = std::sync::Arc::new(msg);
@@ -195,7 +249,7 @@ pub async fn answer(
         .write(move |c, env| {
             let mut fx = Effects::default();
             let reply = handle_message(c, env, peer, svc, &m2, &mut fx)?;
-            Ok((reply.into_xml(), fx))
+            Ok((wire.render_reply(reply), fx))
         })
         .await;
     match res {
@@ -213,7 +267,7 @@ pub async fn answer(
                 tracing::warn!(service = svc.as_str(), message = name, code = e.response_code().0, error = %e, "refused");
             }
             (
-                error_reply(&st.settings, Some(&msg), &e).to_xml(),
+                wire.render(error_reply(&st.settings, Some(&msg), &e)),
                 e.response_code().0,
             )
         }

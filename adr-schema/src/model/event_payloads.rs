@@ -63,6 +63,15 @@ impl Element for RequestEvent {
                     (Ns::Pyld, "requestID") => once!(r, req, "requestID", r.leaf()?),
                     (Ns::Ei, "venID") => once!(r, ven, "venID", r.leaf()?),
                     (Ns::Pyld, "replyLimit") => once!(r, lim, "replyLimit", r.leaf()?),
+                    // 2.0a's request may narrow by event, market context or
+                    // status; a 2.0a VEN gets every current event of its own.
+                    (Ns::Ei, "eventID")
+                    | (Ns::Emix, "marketContext")
+                    | (Ns::Pyld, "eventFilter")
+                        if r.profile_a() =>
+                    {
+                        r.skip(&c)?
+                    }
                     _ => return Err(r.unexpected(&c)),
                 }
             }
@@ -74,7 +83,7 @@ impl Element for RequestEvent {
         })
     }
     fn write(&self, w: &mut Writer, tag: &str) {
-        w.open_attrs(tag, super::SCHEMA_VERSION);
+        w.open_attrs(tag, w.schema_version());
         w.open("pyld:eiRequestEvent");
         w.leaf("pyld:requestID", &self.request_id);
         w.leaf("ei:venID", &self.ven_id);
@@ -105,7 +114,7 @@ impl Element for DistributeEvent {
         })
     }
     fn write(&self, w: &mut Writer, tag: &str) {
-        w.open_attrs(tag, super::SCHEMA_VERSION);
+        w.open_attrs(tag, w.schema_version());
         if let Some(resp) = &self.response {
             resp.write(w, "ei:eiResponse");
         }
@@ -140,7 +149,7 @@ impl Element for CreatedEvent {
         })
     }
     fn write(&self, w: &mut Writer, tag: &str) {
-        w.open_attrs(tag, super::SCHEMA_VERSION);
+        w.open_attrs(tag, w.schema_version());
         w.open("pyld:eiCreatedEvent");
         self.response.write(w, "ei:eiResponse");
         if let Some(ers) = &self.event_responses {
@@ -216,9 +225,12 @@ impl Element for Response {
         })
     }
     fn write(&self, w: &mut Writer, tag: &str) {
-        w.open_attrs(tag, super::SCHEMA_VERSION);
+        w.open_attrs(tag, w.schema_version());
         self.response.write(w, "ei:eiResponse");
-        w.opt_leaf("ei:venID", &self.ven_id);
+        // 2.0a's oadrResponse has no venID.
+        if !w.profile_a {
+            w.opt_leaf("ei:venID", &self.ven_id);
+        }
         w.close(tag);
     }
 }

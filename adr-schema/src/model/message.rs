@@ -112,27 +112,79 @@ impl Message {
     }
 
     pub fn from_slice_with(xml: &[u8], limits: &Limits) -> Result<Message> {
-        let head = &xml[..xml.len().min(limits.max_document_bytes + 1)];
-        let s = std::str::from_utf8(head).map_err(|e| crate::error::Error {
-            kind: ErrorKind::NotUtf8,
-            position: crate::xml::locate::locate(
-                std::str::from_utf8(&xml[..e.valid_up_to()]).unwrap_or(""),
-                e.valid_up_to(),
-            ),
-        })?;
-        if xml.len() > limits.max_document_bytes {
-            return Err(crate::error::Error {
-                kind: ErrorKind::Limit(format!(
-                    "document is {} bytes, at most {} allowed",
-                    xml.len(),
-                    limits.max_document_bytes
-                )),
-                position: Default::default(),
-            });
-        }
-        Self::from_xml_with(s, limits)
+        Self::from_xml_with(utf8(xml, limits)?, limits)
     }
 
+    /// Read a 2.0a message: the root element is the message itself, in the
+    /// 2.0a namespace (no `oadrPayload`, no `ei:schemaVersion`). 2.0a's EiEvent
+    /// service has four: oadrRequestEvent, oadrDistributeEvent,
+    /// oadrCreatedEvent and oadrResponse; their content is 2.0b's.
+    pub fn from_slice_20a(xml: &[u8]) -> Result<Message> {
+        let limits = Limits::default();
+        let mut r = Reader::new(utf8(xml, &limits)?, &limits)?;
+        r.set_profile_a();
+        let root = r.root()?;
+        if root.ns != Ns::Oadr || !PROFILE_A_MESSAGES.contains(&root.local()) {
+            return Err(r.unexpected(&root));
+        }
+        let msg =
+            read_body(&mut r, root.local()).and_then(|m| m.ok_or_else(|| r.unexpected(&root)))?;
+        r.finish()?;
+        Ok(msg)
+    }
+
+    /// The 2.0a document for one of the four 2.0a messages (`None` for
+    /// any other): the message as root element, the 2.0a namespace declared
+    /// on it, no schemaVersion, no venID in oadrResponse. What 2.0a cannot
+    /// express inside an event is the caller's to leave out.
+    pub fn to_xml_20a(&self) -> Option<String> {
+        if !PROFILE_A_MESSAGES.contains(&self.name()) {
+            return None;
+        }
+        let mut w = Writer::with_capacity(1024);
+        w.profile_a = true;
+        w.out.push_str(r#"<?xml version="1.0" encoding="utf-8"?>"#);
+        // The root carries the declarations: write the body, then splice
+        // them in after the root's name.
+        self.write_body(&mut w);
+        let at = w.out.find(self.name()).map(|i| i + self.name().len())?;
+        w.out.insert_str(at, crate::ns::DECLS_20A);
+        Some(w.out)
+    }
+}
+
+/// The messages of 2.0a's EiEvent service, the only 2.0a service.
+const PROFILE_A_MESSAGES: [&str; 4] = [
+    "oadrRequestEvent",
+    "oadrDistributeEvent",
+    "oadrCreatedEvent",
+    "oadrResponse",
+];
+
+/// The document as UTF-8 within the size limit.
+fn utf8<'a>(xml: &'a [u8], limits: &Limits) -> Result<&'a str> {
+    let head = &xml[..xml.len().min(limits.max_document_bytes + 1)];
+    let s = std::str::from_utf8(head).map_err(|e| crate::error::Error {
+        kind: ErrorKind::NotUtf8,
+        position: crate::xml::locate::locate(
+            std::str::from_utf8(&xml[..e.valid_up_to()]).unwrap_or(""),
+            e.valid_up_to(),
+        ),
+    })?;
+    if xml.len() > limits.max_document_bytes {
+        return Err(crate::error::Error {
+            kind: ErrorKind::Limit(format!(
+                "document is {} bytes, at most {} allowed",
+                xml.len(),
+                limits.max_document_bytes
+            )),
+            position: Default::default(),
+        });
+    }
+    Ok(s)
+}
+
+impl Message {
     pub fn from_xml_with(xml: &str, limits: &Limits) -> Result<Message> {
         let mut r = Reader::new(xml, limits)?;
         let root = r.root()?;
@@ -173,6 +225,7 @@ impl Message {
     pub fn write_xml(&self, out: &mut String) {
         let mut w = Writer {
             out: std::mem::take(out),
+            profile_a: false,
         };
         self.write_document(&mut w);
         *out = w.out;

@@ -31,6 +31,8 @@ pub(crate) struct Reader<'i> {
     last_start: usize,
     /// Offset of the last end tag read (errors about a missing child point here).
     last_end: usize,
+    /// Reading a 2.0a document: its oadr namespace stands for [`Ns::Oadr`].
+    profile_a: bool,
 }
 
 /// A child element just entered.
@@ -66,6 +68,7 @@ impl<'i> Reader<'i> {
             empty_pending: false,
             last_start: 0,
             last_end: 0,
+            profile_a: false,
         };
         if src.len() > limits.max_document_bytes {
             return Err(r.error_at(
@@ -158,6 +161,14 @@ impl<'i> Reader<'i> {
         }
     }
 
+    fn ns_of(&self, uri: &str) -> Ns {
+        if self.profile_a && uri == crate::ns::OADR_20A {
+            Ns::Oadr
+        } else {
+            Ns::from_uri(uri)
+        }
+    }
+
     /// Check the attributes (quick-xml refuses duplicates and malformed
     /// ones) and push the namespace declarations among them.
     fn declare(&mut self, start: &BytesStart<'_>) -> Result<()> {
@@ -174,9 +185,9 @@ impl<'i> Reader<'i> {
                 let uri = attr
                     .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                     .map_err(|e| self.error(ErrorKind::Syntax(e.to_string())))?;
-                Ns::from_uri(&uri)
+                self.ns_of(&uri)
             } else {
-                Ns::from_uri(&attr.value)
+                self.ns_of(&attr.value)
             };
             if self.scopes.len() >= self.limits.max_depth * 16 {
                 return Err(self.error(ErrorKind::Limit("too many namespace declarations".into())));
@@ -209,6 +220,16 @@ impl<'i> Reader<'i> {
     }
 
     /// The root element, after the prolog.
+    /// Read the 2.0a profile's namespace as the oadr one.
+    pub fn set_profile_a(&mut self) {
+        self.profile_a = true;
+    }
+
+    /// Whether this is a 2.0a document.
+    pub fn profile_a(&self) -> bool {
+        self.profile_a
+    }
+
     pub fn root(&mut self) -> Result<Child<'i>> {
         match self.next_child()? {
             Some(c) => Ok(c),

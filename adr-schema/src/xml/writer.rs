@@ -7,12 +7,24 @@ use super::Leaf;
 
 pub(crate) struct Writer {
     pub out: String,
+    /// Writing a 2.0a message: no schemaVersion, no 2.0b-only elements.
+    pub profile_a: bool,
 }
 
 impl Writer {
     pub fn with_capacity(n: usize) -> Self {
         Writer {
             out: String::with_capacity(n),
+            profile_a: false,
+        }
+    }
+
+    /// The `ei:schemaVersion` attribute a message element carries (none in 2.0a).
+    pub fn schema_version(&self) -> &'static str {
+        if self.profile_a {
+            ""
+        } else {
+            crate::model::SCHEMA_VERSION
         }
     }
 

@@ -71,6 +71,10 @@ pub struct NewVen {
     pub ven_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cert_fingerprint: Option<String>,
+    /// `2.0b` (default) or `2.0a`: a 2.0a VEN has no registration service,
+    /// so provisioning registers it; it pulls with oadrRequestEvent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<adr_schema::ProfileName>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ven_id: Option<String>,
 }

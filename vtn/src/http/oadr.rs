@@ -11,7 +11,7 @@ use adr_schema::Message;
 use futures_util_lite::next_chunk;
 
 use crate::config::SignatureMode;
-use crate::core;
+use crate::core::{self, Wire};
 use crate::error::VtnError;
 use crate::state::AppState;
 use crate::tls::PeerCert;
@@ -67,8 +67,21 @@ pub async fn service(
     };
     let t0 = std::time::Instant::now();
     let mut code = 200;
-    let resp = answer_request(req, svc, payload, &st, &mut code).await;
+    let resp = answer_request(req, svc, payload, &st, &mut code, Wire::B).await;
     st.metrics.request(svc, code, t0);
+    resp
+}
+
+/// `POST /OpenADR2/Simple/EiEvent`: 2.0a VENs (oadrRequestEvent, oadrCreatedEvent).
+pub async fn service_20a(
+    req: HttpRequest,
+    payload: web::Payload,
+    st: web::Data<AppState>,
+) -> HttpResponse {
+    let t0 = std::time::Instant::now();
+    let mut code = 200;
+    let resp = answer_request(req, Service::EiEvent, payload, &st, &mut code, Wire::A).await;
+    st.metrics.request(Service::EiEvent, code, t0);
     resp
 }
 
@@ -79,6 +92,7 @@ async fn answer_request(
     mut payload: web::Payload,
     st: &web::Data<AppState>,
     code: &mut u16,
+    wire: Wire,
 ) -> HttpResponse {
     let sign_all = st
         .sig
@@ -100,7 +114,7 @@ async fn answer_request(
             let e = VtnError::data("the request body did not arrive in time");
             tracing::warn!(service = svc.as_str(), error = %e, "refused request body");
             *code = e.response_code().0;
-            let r = core::error_reply(&st.settings, None, &e).to_xml();
+            let r = wire.render(core::error_reply(&st.settings, None, &e));
             let mut resp = reply(st, r, sign_all).await;
             resp.head_mut()
                 .set_connection_type(actix_web::http::ConnectionType::Close);
@@ -110,7 +124,7 @@ async fn answer_request(
             hold_until_answered(payload);
             tracing::warn!(service = svc.as_str(), error = %e, "refused request body");
             *code = e.response_code().0;
-            let r = core::error_reply(&st.settings, None, &e).to_xml();
+            let r = wire.render(core::error_reply(&st.settings, None, &e));
             return reply(st, r, sign_all).await;
         }
     };
@@ -119,16 +133,16 @@ async fn answer_request(
     if st.settings.tls.is_some() && peer.is_none() {
         let e = VtnError::not_registered("(no client certificate on this connection)");
         *code = e.response_code().0;
-        let r = core::error_reply(&st.settings, None, &e).to_xml();
+        let r = wire.render(core::error_reply(&st.settings, None, &e));
         return reply(st, r, sign_all).await;
     }
-    let msg = match Message::from_slice(&body) {
+    let msg = match wire.parse(&body) {
         Ok(m) => m,
         Err(e) => {
             let e = VtnError::from(e);
             tracing::warn!(service = svc.as_str(), error = %e, "unreadable message");
             *code = e.response_code().0;
-            let r = core::error_reply(&st.settings, None, &e).to_xml();
+            let r = wire.render(core::error_reply(&st.settings, None, &e));
             return reply(st, r, sign_all).await;
         }
     };
@@ -158,11 +172,12 @@ async fn answer_request(
         if let Err(e) = outcome {
             tracing::warn!(service = svc.as_str(), message = msg.name(), code = e.response_code().0, error = %e, "refused");
             *code = e.response_code().0;
-            let r = core::error_reply(&st.settings, Some(&msg), &e).to_xml();
+            let r = wire.render(core::error_reply(&st.settings, Some(&msg), &e));
             return reply(st, r, true).await;
         }
     }
-    let sign = sign_all || signed;
+    // 2.0a has no XML signatures.
+    let sign = (sign_all || signed) && wire == Wire::B;
     // Hot path: a registered VEN with nothing queued gets its answer from memory.
     if let (Service::OadrPoll, Message::Poll(p)) = (svc, &msg) {
         if let Some(e) = st.registry.get(p.ven_id.as_str()) {
@@ -180,11 +195,12 @@ async fn answer_request(
         } else {
             let e = VtnError::not_registered(p.ven_id.to_string());
             *code = e.response_code().0;
-            let r = core::error_reply(&st.settings, Some(&msg), &e).to_xml();
+            let r = wire.render(core::error_reply(&st.settings, Some(&msg), &e));
             return reply(st, r, sign).await;
         }
     }
-    let (r, c) = core::answer(st, svc, msg, peer, req.peer_addr().map(|a| a.ip())).await;
+    let source = req.peer_addr().map(|a| a.ip());
+    let (r, c) = core::answer(st, svc, msg, peer, source, wire).await;
     *code = c;
     reply(st, r, sign).await
 }

@@ -71,6 +71,7 @@ pub fn document() -> Value {
                     "party_id": {"type": "string"}, "cert_fingerprint": {"type": "string"}}},
                 "NewVen": {"type": "object", "required": ["ven_name"], "properties": {
                     "ven_name": {"type": "string"}, "ven_id": {"type": "string"},
+                    "profile": {"type": "string", "enum": ["2.0a", "2.0b"], "description": "2.0a: provisioning registers the VEN; it pulls with oadrRequestEvent"},
                     "cert_fingerprint": {"type": "string", "description": "29-character OpenADR fingerprint (AA:BB:...); colons and case normalised"}}},
                 "Policy": {"type": "object", "required": ["policy"], "properties": {
                     "policy": {"type": "string", "enum": ["open", "provisioned"]}}},

@@ -277,7 +277,7 @@ async fn drain(st: &AppState, clients: &Mutex<Clients>, ven: &str) -> anyhow::Re
         st.apply(fx);
         if let Ok(msg) = Message::from_slice(&answer) {
             if !matches!(msg, Message::Response(_)) {
-                let _ = core::answer(st, svc, msg, None, None).await;
+                let _ = core::answer(st, svc, msg, None, None, core::Wire::B).await;
             }
         }
     }

@@ -294,6 +294,10 @@ pub(crate) enum VensCmd {
         /// Without one the VEN registers by name (plain HTTP only).
         #[arg(long)]
         fingerprint: Option<String>,
+        /// OpenADR profile the VEN speaks: 2.0b (default) or 2.0a (provisioning
+        /// registers it; it polls /OpenADR2/Simple/EiEvent with oadrRequestEvent).
+        #[arg(long, value_parser = ["2.0a", "2.0b"])]
+        profile: Option<String>,
     },
     /// Show or set the registration policy for TLS clients (open | provisioned).
     Policy {

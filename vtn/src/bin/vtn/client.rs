@@ -65,11 +65,18 @@ pub(crate) async fn run(cmd: Cmd, api: ApiClient) -> anyhow::Result<()> {
                 table::vens(&typed::<Vec<VenView>>(v)?);
             }
         }
-        Cmd::Vens(VensCmd::Add { name, fingerprint }) => {
+        Cmd::Vens(VensCmd::Add {
+            name,
+            fingerprint,
+            profile,
+        }) => {
             let body = NewVen {
                 ven_name: name,
                 cert_fingerprint: fingerprint,
                 ven_id: None,
+                profile: profile
+                    .map(|p| p.parse().map_err(anyhow::Error::msg))
+                    .transpose()?,
             };
             let v: VenView = typed(api.post("/vens", &serde_json::to_value(body)?).await?)?;
             println!("{}", cell(&v.ven_id));

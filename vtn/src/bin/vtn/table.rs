@@ -55,14 +55,15 @@ pub fn events(v: &[EventView]) {
 
 pub fn vens(v: &[VenView]) {
     println!(
-        "{:<38} {:<20} {:<10} {:<26} pending",
-        "VEN", "NAME", "REGISTERED", "LAST CONTACT"
+        "{:<38} {:<20} {:<7} {:<10} {:<26} pending",
+        "VEN", "NAME", "PROFILE", "REGISTERED", "LAST CONTACT"
     );
     for e in v {
         println!(
-            "{:<38} {:<20} {:<10} {:<26} {}",
+            "{:<38} {:<20} {:<7} {:<10} {:<26} {}",
             cell(&e.ven_id),
             opt(&e.ven_name),
+            cell(&e.profile),
             e.registered,
             time(&e.last_contact),
             e.pending_messages

@@ -159,6 +159,7 @@ pub(super) async fn add(body: web::Json<NewVen>, st: web::Data<AppState>) -> Res
                     &n.ven_name,
                     n.cert_fingerprint.as_deref(),
                     n.ven_id.as_deref(),
+                    n.profile == Some(adr_schema::ProfileName::V20a),
                 )
             })?;
             Ok((VenRow::from(&ven), fx))

@@ -2,8 +2,8 @@
 //! `ei:eiEvent`, which VENs it concerns, and its status over time.
 
 use adr_schema::{
-    CurrencyDescription, CurrencyItem, Duration, EiEvent, EiTarget, EventDescriptor, EventId,
-    EventSignal, EventStatus, Interval, ItemBase, OadrEvent, PayloadBase, Properties,
+    CurrencyDescription, CurrencyItem, Duration, EiEvent, EiTarget, EventBaseline, EventDescriptor,
+    EventId, EventSignal, EventStatus, Interval, ItemBase, OadrEvent, PayloadBase, Properties,
     ResponseRequired, SiScale, SignalName, SignalType, StreamPayload, Timestamp, TimestampExt,
     Tolerance, VenId,
 };
@@ -124,6 +124,21 @@ pub struct EventSpec {
     pub notification: Option<Duration>,
     #[serde(default)]
     pub start_after: Option<Duration>,
+    /// `ei:eiEventBaseline`: what the VTN expects the load to be without the
+    /// event (2.0b only).
+    #[serde(default)]
+    pub baseline: Option<Box<BaselineSpec>>,
+}
+
+/// The baseline an event carries: intervals from the event's dtstart.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineSpec {
+    pub intervals: Vec<IntervalSpec>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub resource_ids: Vec<String>,
 }
 
 fn default_true() -> bool {
@@ -203,6 +218,31 @@ impl EventSpec {
                 t.to_ei()?;
             }
         }
+        if let Some(b) = &self.baseline {
+            if b.intervals.is_empty() || b.intervals.len() > MAX_INTERVALS {
+                return Err(Error::data(format!(
+                    "a baseline needs 1 to {MAX_INTERVALS} intervals"
+                )));
+            }
+            if b.intervals
+                .iter()
+                .any(|i| i.duration.negative || !i.value.is_finite())
+            {
+                return Err(Error::data(
+                    "baseline intervals need non-negative durations and finite values",
+                ));
+            }
+            let texts = b.name.iter().chain(b.resource_ids.iter());
+            if b.resource_ids.len() > MAX_SIGNALS
+                || texts
+                    .clone()
+                    .any(|t| t.is_empty() || t.len() > MAX_TEXT || t.chars().any(char::is_control))
+            {
+                return Err(Error::data(format!(
+                    "baseline name and resource ids: at most {MAX_SIGNALS}, 1 to {MAX_TEXT} bytes without control characters"
+                )));
+            }
+        }
         self.targets.to_ei()?;
         Ok(())
     }
@@ -265,6 +305,34 @@ pub struct StoredEvent {
 }
 
 impl StoredEvent {
+    /// `ei:eiEventBaseline`: from the event's dtstart, as long as its intervals.
+    fn baseline(&self, b: &BaselineSpec) -> EventBaseline {
+        let mut secs = 0i64;
+        let intervals = b
+            .intervals
+            .iter()
+            .enumerate()
+            .map(|(i, iv)| {
+                secs = secs.saturating_add(iv.duration.to_chrono().num_seconds());
+                Interval {
+                    dtstart: None,
+                    duration: Some(iv.duration),
+                    uid: Some(i.to_string()),
+                    payloads: vec![StreamPayload::Signal(PayloadBase::Float(iv.value))],
+                }
+            })
+            .collect();
+        EventBaseline {
+            dtstart: self.spec.dtstart,
+            duration: Duration::from_secs(secs.max(0) as u64),
+            intervals,
+            baseline_id: format!("{}-baseline", self.event_id),
+            resource_ids: b.resource_ids.clone(),
+            baseline_name: b.name.clone().unwrap_or_else(|| "baseline".into()),
+            item_base: None,
+        }
+    }
+
     /// The `oadr:oadrEvent` for this version at `now`.
     pub fn to_oadr(&self, now: Timestamp, near_window: Duration) -> Result<OadrEvent> {
         let s = &self.spec;
@@ -330,7 +398,7 @@ impl StoredEvent {
                 },
                 active_period: props,
                 signals,
-                baseline: None,
+                baseline: s.baseline.as_ref().map(|b| self.baseline(b)).map(Box::new),
                 target: s.targets.to_ei()?,
             },
             response_required: if s.response_required {
@@ -399,6 +467,7 @@ mod tests {
             recovery: None,
             notification: None,
             start_after: None,
+            baseline: None,
         }
     }
 

@@ -160,6 +160,7 @@ fn spec(ven: &VenId, start: Timestamp) -> EventSpec {
         recovery: None,
         notification: None,
         start_after: None,
+        baseline: None,
     }
 }
 

@@ -621,3 +621,55 @@ async fn metrics_and_health_probes() {
         assert_eq!(resp.status().as_u16(), 200, "{probe}");
     }
 }
+
+/// Issue 14 (E1_1040): an operator's event may carry a baseline; the VEN gets
+/// it as `ei:eiEventBaseline`, and a bad one is refused naming the field.
+#[actix_web::test]
+async fn an_event_with_a_baseline_reaches_the_ven() {
+    let w = world();
+    let app = app!(w);
+    let (ven, _) = register(&app, "ven-a").await;
+    let (s, v) = api(
+        &app,
+        "POST",
+        "/events",
+        Some(
+            json!({"vens": ["ven-a"], "level": 1, "start": "+PT5M", "duration": "PT20M",
+                    "baseline": {"intervals": [{"duration": "PT10M", "value": 1000.0},
+                                               {"duration": "PT10M", "value": 1200.0}],
+                                 "name": "site load"}}),
+        ),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let Message::DistributeEvent(d) = post(&app, "OadrPoll", poll(&ven)).await else {
+        panic!()
+    };
+    let b = d.events[0].event.baseline.as_ref().expect("a baseline");
+    assert_eq!(b.baseline_name, "site load");
+    assert_eq!(b.intervals.len(), 2);
+    assert_eq!(b.duration, Duration::minutes(20));
+    assert_eq!(b.dtstart, d.events[0].event.active_period.dtstart);
+    // Written and read back by our codec (the XSD check is tests/schema_xsd's).
+    let xml = Message::DistributeEvent(d.clone()).to_xml();
+    assert!(xml.contains("<ei:eiEventBaseline>"), "{xml}");
+    assert_eq!(
+        Message::from_xml(&xml).unwrap(),
+        Message::DistributeEvent(d)
+    );
+    for bad in [
+        json!({"intervals": []}),
+        json!({"intervals": [{"duration": "-PT1M", "value": 1.0}]}),
+        json!({"intervals": [{"duration": "PT1M", "value": 1.0}], "name": "a\u{1b}b"}),
+        json!({"intervals": [{"duration": "PT1M", "value": 1.0}], "extra": 1}),
+    ] {
+        let (s, v) = api(
+            &app,
+            "POST",
+            "/events",
+            Some(json!({"vens": ["ven-a"], "level": 1, "duration": "PT20M", "baseline": bad})),
+        )
+        .await;
+        assert_eq!(s, 400, "{bad}: {v}");
+    }
+}

@@ -178,6 +178,10 @@ pub struct EventRequest {
     /// Modification reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// `ei:eiEventBaseline` (2.0b): `{"intervals": [{"duration": "PT10M", "value": 1000}],
+    /// "name": ..., "resource_ids": [...]}`; `null` on a modification keeps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<vtn_core::events::BaselineSpec>,
 }
 
 /// An event as operators see it: its last version, status now, and who takes part.

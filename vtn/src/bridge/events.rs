@@ -85,6 +85,7 @@ pub fn spec_of(content: &OadrEventContent, vens: &BTreeSet<String>) -> EventSpec
         recovery: None,
         notification: None,
         start_after: None,
+        baseline: None,
     }
 }
 

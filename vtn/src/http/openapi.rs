@@ -61,6 +61,9 @@ pub fn document() -> Value {
                     "resource_ids": {"type": "array", "items": {"type": "string"}},
                     "party_ids": {"type": "array", "items": {"type": "string"}},
                     "all_vens": {"type": "boolean"},
+                    "baseline": {"type": "object", "description": "eiEventBaseline from dtstart", "required": ["intervals"], "properties": {
+                        "intervals": {"type": "array", "items": {"$ref": "#/components/schemas/Interval"}},
+                        "name": {"type": "string"}, "resource_ids": {"type": "array", "items": {"type": "string"}}}},
                     "market_context": {"type": "string"}, "priority": {"type": "integer"}, "test_event": {"type": "boolean"},
                     "vtn_comment": {"type": "string"}, "response_required": {"type": "boolean"},
                     "ramp_up": {"type": "string"}, "recovery": {"type": "string"}, "notification": {"type": "string"},

@@ -119,6 +119,9 @@ impl EventRequest {
         if let Some(v) = self.response_required {
             spec.response_required = v;
         }
+        if let Some(b) = &self.baseline {
+            spec.baseline = Some(Box::new(b.clone()));
+        }
         for (src, dst) in [
             (&self.ramp_up, &mut spec.ramp_up),
             (&self.recovery, &mut spec.recovery),
@@ -184,6 +187,7 @@ impl EventRequest {
             recovery: None,
             notification: None,
             start_after: None,
+            baseline: None,
         };
         self.apply_common(&mut spec)?;
         Ok(spec)

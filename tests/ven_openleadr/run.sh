@@ -2,7 +2,9 @@
 # Our VEN (`ven run`) against an independent VTN: openleadr's OpenADRServer.
 # Steps checked from the VTN's own records: registration, report
 # registration, event delivery, opt-in, report request confirmed
-# (oadrCreatedReport), readings received in order, cancellation confirmed.
+# (oadrCreatedReport), readings received in order, cancellation confirmed,
+# usage readings flowing while openleadr refuses (HTTP 500) every
+# TELEMETRY_STATUS update (issue 14).
 # Self-contained: installs the openleadr venv, builds the VEN, cleans up.
 set -uo pipefail
 
@@ -74,6 +76,8 @@ check "opts in (oadrCreatedEvent optIn)" \
 check "delivers readings (oadrUpdateReport) the VTN records" 'len(r["readings"]) >= 3'
 check "readings of both data points, each delivered once, in order" \
   '{x["r_id"] for x in r["readings"]} == {"power", "energy"} and all(len(l) == len(set(l)) and l == sorted(l) for l in [[x["dtstart"] for x in r["readings"] if x["r_id"] == rid] for rid in ("power", "energy")])'
+check "usage readings reach the VTN while it refuses the status report (issue 14)" \
+  '"METADATA_TELEMETRY_STATUS" in r["report_requests"] and len(r["readings"]) >= 3 and any("report refused by the VTN" in l and "TELEMETRY_STATUS" in l for l in ven.splitlines())'
 check "executes the event (level 1 applied)" '"applying signal" in ven and "level=1.0" in ven'
 check "handles the cancellation (confirmed; back to normal)" 'r["cancel_sent"] and r["cancel_confirmed"] and "level=0.0" in ven'
 check "keeps reporting after the cancellation" 'r["done"]'

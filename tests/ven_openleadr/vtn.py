@@ -1,7 +1,9 @@
 """An openleadr OpenADRServer (VTN) that records what our VEN does.
 
 Flow: the VEN registers and registers its reports; we request
-TELEMETRY_USAGE (and TELEMETRY_STATUS) every second; once the VEN has
+TELEMETRY_USAGE and TELEMETRY_STATUS every second (openleadr answers HTTP
+500 to every oadrUpdateReport carrying an oadrPayloadResourceStatus, so the
+status report is refused throughout: usage readings must flow regardless); once the VEN has
 registered we add an event, wait for its opt response and a few readings,
 then cancel the event and wait for the VEN to confirm the cancellation.
 Everything is written to --out as JSON (rewritten after each step).
@@ -41,6 +43,7 @@ rec = {
     "event_delivered": 0,
     "opt_responses": [],
     "readings": [],
+    "status_readings": [],
     "cancel_sent": False,
     "cancel_confirmed": False,
     "done": False,
@@ -89,6 +92,13 @@ def on_register_report(report):
                for rd in report["report_descriptions"]]
         rec["report_requests"].append(name)
         return out
+    if name == "METADATA_TELEMETRY_STATUS":
+        def collect_status(data):
+            rec["status_readings"].extend({"dtstart": dt.isoformat(), "value": str(v)} for dt, v in data)
+            save()
+        rec["report_requests"].append(name)
+        return [(rd["r_id"], collect_status, timedelta(seconds=1), timedelta(seconds=2))
+                for rd in report["report_descriptions"]]
     return None
 
 

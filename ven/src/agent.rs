@@ -5,7 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration as StdDuration;
 
-use adr_schema::{Message, OptId, ReportSpecifierId, ResponseCode, Timestamp};
+use adr_schema::{Message, OptId, ReportSpecifierId, ResponseCode, Timestamp, UpdatedReport};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::sync::mpsc;
@@ -14,10 +14,11 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::device::{Device, Telemetry};
 use crate::error::{Result, VenError};
+use crate::protocol::delivery::{Refused, Verdict};
 use crate::protocol::reports::{update_report, Reading, Standing, Value};
 use crate::protocol::schedule::{self, Grid};
 use crate::protocol::{
-    backoff, opt, Action, DataPoint, Next, OptPolicy, Registered, ReportBook, Session,
+    backoff, opt, Action, DataPoint, Next, OptPolicy, Registered, ReportBook, ReportKind, Session,
     Unregistered, VenProfile,
 };
 use crate::store::Store;
@@ -35,6 +36,9 @@ pub struct AgentSettings {
     pub history_period: Option<chrono::Duration>,
     pub history_retention: chrono::Duration,
     pub batch: i64,
+    /// Consecutive refusals after which a report is set aside (0: never);
+    /// see `protocol::delivery`.
+    pub set_aside_after: u32,
     pub policy: OptPolicy,
     pub seed: u64,
 }
@@ -54,6 +58,7 @@ impl AgentSettings {
                 c.reports.history_retention_days.max(1) as i64
             ),
             batch: c.reports.batch.max(1),
+            set_aside_after: c.reports.set_aside_after,
             policy: c.opt_policy()?,
             seed: c.ven.seed.unwrap_or_else(rand::random),
         })
@@ -64,6 +69,9 @@ const OPTS_KEY: &str = "opts";
 /// The telemetry requests being sampled, kept so that a restarted VEN
 /// samples them again at once (`ReportBook::standing`).
 const REPORTS_KEY: &str = "reports";
+/// The reports the VTN refuses (`protocol::delivery::Refused`, JSON), for
+/// `ven status`.
+pub const REFUSALS_KEY: &str = "report_refusals";
 /// Hard bound on readings per oadrUpdateReport, whatever the config says.
 pub const MAX_BATCH: i64 = 1000;
 /// Batches sent back to back before the agent polls and samples again; the
@@ -92,6 +100,8 @@ pub struct Agent<T, D, C> {
     flush_retry_at: Option<Timestamp>,
     /// The last `REPORTS_KEY` value written.
     saved_standing: Option<String>,
+    /// The last `REFUSALS_KEY` value written.
+    saved_refusals: Option<String>,
     /// The VTN refused readings sent under a request we believed current:
     /// send our METADATA again to learn the current requests.
     reregister_reports: bool,
@@ -104,6 +114,59 @@ enum Exit {
 
 fn to_std(d: chrono::Duration) -> StdDuration {
     d.to_std().unwrap_or(StdDuration::ZERO)
+}
+
+/// How the VTN took one report's oadrUpdateReport.
+enum Taken {
+    /// oadrUpdatedReport 200: the readings leave the outbox.
+    Acknowledged(UpdatedReport),
+    /// The VTN answered, and not with an acknowledgement: an error code
+    /// (`code`), or an HTTP error status, or an answer that is not one.
+    /// This report backs off; the others go on.
+    Refused {
+        reason: String,
+        code: Option<ResponseCode>,
+    },
+    /// Unreachable, or an HTTP status saying the whole VTN is unavailable:
+    /// every report waits.
+    Unavailable(VenError),
+}
+
+impl Taken {
+    fn of(answer: Result<Option<Message>>) -> Taken {
+        let refused = |reason: String, code| Taken::Refused { reason, code };
+        match answer {
+            Ok(Some(Message::UpdatedReport(u))) if u.response.response_code.is_ok() => {
+                Taken::Acknowledged(u)
+            }
+            Ok(Some(Message::UpdatedReport(u))) => refused(
+                format!(
+                    "oadrUpdatedReport {}: {}",
+                    u.response.response_code,
+                    u.response.response_description.unwrap_or_default()
+                ),
+                Some(u.response.response_code),
+            ),
+            Ok(Some(Message::Response(r))) => refused(
+                format!(
+                    "oadrResponse {}: {}",
+                    r.response.response_code,
+                    r.response.response_description.unwrap_or_default()
+                ),
+                (!r.response.response_code.is_ok()).then_some(r.response.response_code),
+            ),
+            Ok(Some(other)) => refused(format!("answered {}", other.name()), None),
+            Ok(None) => refused("empty answer".into(), None),
+            Err(
+                e @ VenError::Http {
+                    status: 408 | 429 | 502 | 503 | 504,
+                    ..
+                },
+            ) => Taken::Unavailable(e),
+            Err(e @ (VenError::Http { .. } | VenError::Codec(_))) => refused(e.to_string(), None),
+            Err(e) => Taken::Unavailable(e),
+        }
+    }
 }
 
 impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
@@ -132,6 +195,7 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
             flush_failures: 0,
             flush_retry_at: None,
             saved_standing: None,
+            saved_refusals: None,
             reregister_reports: false,
         }
     }
@@ -153,6 +217,18 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
         if self.saved_standing.as_deref() != Some(json.as_str()) {
             self.store.set(REPORTS_KEY, Some(&json))?;
             self.saved_standing = Some(json);
+        }
+        Ok(())
+    }
+
+    /// Keep the refused reports in the store (for `ven status`), when they
+    /// changed.
+    fn save_refusals(&mut self, reports: &ReportBook) -> Result<()> {
+        let json = serde_json::to_string(&reports.delivery.refusals())
+            .map_err(|e| VenError::Store(format!("report refusals: {e}")))?;
+        if self.saved_refusals.as_deref() != Some(json.as_str()) {
+            self.store.set(REFUSALS_KEY, Some(&json))?;
+            self.saved_refusals = Some(json);
         }
         Ok(())
     }
@@ -199,6 +275,18 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
             None => Vec::new(),
         };
         book.restore(&standing, self.clock.now());
+        // Reports set aside before a restart are tried again: the VEN sends
+        // its METADATA at registration and the VTN's requests resume them.
+        book.delivery.set_limit(self.s.set_aside_after);
+        let before: Vec<Refused> = self
+            .store
+            .get(REFUSALS_KEY)?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
+        for r in before.iter().filter(|r| r.set_aside) {
+            tracing::info!(report = %r.report, refusals = r.refusals, last_error = %r.last_error, "report set aside before the restart; trying it again");
+        }
+        self.save_refusals(&book)?;
         let mut unreg = Unregistered::new(profile, prior);
         let mut session = Session::new(book, self.s.policy.clone(), self.s.seed);
         loop {
@@ -377,7 +465,7 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
                 self.save_standing(&reg.session.reports)?;
                 for (spec, rid, n) in self
                     .store
-                    .drop_streams_except(&reg.session.reports.streams())?
+                    .drop_streams_except(&reg.session.reports.kept_streams())?
                 {
                     tracing::warn!(specifier = %spec, %rid, dropped = n, "readings no report request takes dropped");
                 }
@@ -454,6 +542,7 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
                 }
             };
             if let Some(req) = pushed {
+                reg.session.reports.delivery.answered();
                 let now = self.clock.now();
                 let out = reg.handle(req.msg, now);
                 let _ = req.reply.send(out.reply.clone().or_else(|| {
@@ -637,6 +726,8 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
             }
         }
         self.save_standing(&reg.session.reports)?;
+        // A request may have resumed a report set aside.
+        self.save_refusals(&reg.session.reports)?;
         if flush {
             self.deliver(reg).await?;
         }
@@ -680,7 +771,15 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
                 .next_wakeup()
                 .unwrap_or(now + chrono::Duration::seconds(60));
             tokio::select! {
-                r = &mut fut => return r,
+                r = &mut fut => {
+                    // The VTN is up: evidence that a report it keeps refusing
+                    // is refused for itself (a report's own acknowledgement
+                    // is counted by `deliver`).
+                    if r.is_ok() && !matches!(msg, Message::UpdateReport(_)) {
+                        session.reports.delivery.answered();
+                    }
+                    return r;
+                }
                 _ = tokio::time::sleep(to_std(wake - now).max(StdDuration::from_millis(5))) => {
                     // Not the request's failure: logged, and the request goes on.
                     if let Err(e) = meter.tick(session).await {
@@ -695,25 +794,36 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
     /// outbox only when the VTN answers oadrUpdatedReport 200. A reading is
     /// sent under the request current for its stream (`ReportBook::address`),
     /// not necessarily the one it was queued under; readings no current
-    /// request takes wait. One batch is one oadrUpdateReport for one request,
-    /// so a refusal concerns that request only.
+    /// request takes wait.
+    ///
+    /// One batch is one oadrUpdateReport carrying one report (one request,
+    /// so one reportSpecifierID), so that the VTN refusing a report concerns
+    /// that report only: it is retried with its own back-off and, after
+    /// `set_aside_after` refusals, set aside (`protocol::delivery`), while
+    /// the other reports go on in the same pass. An unreachable or
+    /// unavailable VTN (502, 503, 504, 408, 429) stops the pass for all.
     async fn deliver(&mut self, reg: &mut Registered) -> Result<()> {
         let limit = self.s.batch.clamp(1, MAX_BATCH);
+        let history_name = ReportKind::HistoryUsage.name();
         for _ in 0..BATCHES_PER_WAKE {
-            let streams = reg.session.reports.streams();
-            let rows = self.store.pending_streams(&streams, limit)?;
+            let now = self.clock.now();
+            let book = &reg.session.reports;
+            // Reports backing off or set aside wait; the others go.
+            let streams: Vec<_> = book
+                .streams()
+                .into_iter()
+                .filter(|(spec, _)| book.delivery.ready(spec.as_str(), now))
+                .collect();
+            let history_ready = book.delivery.ready(history_name.as_str(), now);
+            let rows = self.store.pending_streams(&streams, history_ready, limit)?;
             // Address each row; history answers keep their own request.
             let addressed: Vec<(i64, Reading, bool)> = rows
                 .into_iter()
                 .filter_map(|(id, r)| {
-                    if r.kind == crate::protocol::ReportKind::HistoryUsage {
+                    if r.kind == ReportKind::HistoryUsage {
                         return Some((id, r, true));
                     }
-                    let to = reg.session.reports.address(
-                        &r.report_specifier_id,
-                        &r.rid,
-                        &r.report_request_id,
-                    )?;
+                    let to = book.address(&r.report_specifier_id, &r.rid, &r.report_request_id)?;
                     Some((
                         id,
                         Reading {
@@ -724,11 +834,14 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
                     ))
                 })
                 .collect();
-            let Some(first) = addressed
-                .first()
-                .map(|(_, r, _)| r.report_request_id.clone())
-            else {
+            let Some((first, report)) = addressed.first().map(|(_, r, _)| {
+                (
+                    r.report_request_id.clone(),
+                    r.report_specifier_id.to_string(),
+                )
+            }) else {
                 self.flush_failures = 0;
+                self.schedule_report_retry(reg);
                 return Ok(());
             };
             let (ids, readings, history): (Vec<i64>, Vec<Reading>, bool) = {
@@ -745,10 +858,15 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
                 (ids, rs, h)
             };
             let msg = update_report(&reg.ven_id(), &readings, self.clock.now());
-            match self.send(&mut reg.session, &msg).await {
-                Ok(Some(Message::UpdatedReport(u))) if u.response.response_code.is_ok() => {
+            let answer = self.send(&mut reg.session, &msg).await;
+            match Taken::of(answer) {
+                Taken::Acknowledged(u) => {
                     self.store.ack(&ids)?;
                     self.flush_failures = 0;
+                    if let Some(n) = reg.session.reports.delivery.accepted(&report) {
+                        tracing::info!(%report, refusals = n, "report acknowledged again after refusals");
+                    }
+                    self.save_refusals(&reg.session.reports)?;
                     tracing::info!(readings = ids.len(), report_request_id = %first, "readings delivered");
                     let out = reg.handle(Message::UpdatedReport(u), self.clock.now());
                     for m in out.send {
@@ -757,37 +875,68 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
                         }
                     }
                 }
-                Ok(answer) => {
-                    let code = match &answer {
-                        Some(Message::UpdatedReport(u)) => Some(u.response.response_code),
-                        Some(Message::Response(r)) => Some(r.response.response_code),
-                        _ => None,
-                    };
-                    if history {
-                        // A history answer the VTN refuses will never be
-                        // taken (it is asked for once): drop it.
-                        tracing::warn!(?code, report_request_id = %first, dropped = ids.len(), "history readings refused; dropped");
-                        self.store.ack(&ids)?;
-                        continue;
-                    }
-                    // Telemetry is never dropped for a refusal: the request
-                    // we think current may have been replaced without our
-                    // hearing of it (a lost oadrRegisteredReport). Ask again.
-                    tracing::warn!(?code, report_request_id = %first, kept = ids.len(), "readings not acknowledged; kept, asking the VTN for its current requests");
-                    if matches!(
-                        code,
-                        Some(ResponseCode::REPORT_NOT_SUPPORTED) | Some(ResponseCode::INVALID_ID)
-                    ) {
-                        self.reregister_reports = true;
-                    }
-                    if code == Some(ResponseCode::NOT_REGISTERED_OR_AUTHORIZED) {
-                        // The poll will learn it too and register again.
-                        tracing::warn!("the VTN does not know us");
-                    }
+                Taken::Refused {
+                    code: Some(code), ..
+                } if history => {
+                    // A history answer the VTN refuses will never be
+                    // taken (it is asked for once): drop it.
+                    tracing::warn!(%code, report_request_id = %first, dropped = ids.len(), "history readings refused; dropped");
+                    self.store.ack(&ids)?;
+                }
+                Taken::Refused {
+                    code: Some(ResponseCode::NOT_REGISTERED_OR_AUTHORIZED),
+                    ..
+                } => {
+                    // Not this report's fault: the poll will learn it too
+                    // and register again.
+                    tracing::warn!(report_request_id = %first, kept = ids.len(), "the VTN does not know us; readings kept");
                     self.retry_later(reg);
                     return Ok(());
                 }
-                Err(e) => {
+                Taken::Refused { reason, code } => {
+                    // Telemetry is never dropped for a refusal, and a
+                    // refused report waits alone: the others go on.
+                    let base = self.poll_period(reg).min(StdDuration::from_secs(10));
+                    let verdict = reg.session.reports.delivery.refused(
+                        &report,
+                        reason.clone(),
+                        now,
+                        base,
+                        self.s.max_backoff,
+                        &mut self.rng,
+                    );
+                    let refusals = reg
+                        .session
+                        .reports
+                        .delivery
+                        .refusals()
+                        .iter()
+                        .find(|r| r.report == report)
+                        .map_or(0, |r| r.refusals);
+                    match verdict {
+                        Verdict::RetryAt(at) => {
+                            tracing::warn!(%report, report_request_id = %first, %reason, refusals, kept = ids.len(), retry_in_ms = (at - now).num_milliseconds(), "report refused by the VTN; readings kept, this report retried alone");
+                        }
+                        Verdict::SetAside => {
+                            let kept = self.store.outbox_count(&report)?;
+                            tracing::warn!(%report, report_request_id = %first, %reason, refusals, kept, "report set aside after repeated refusals: no longer sent nor sampled, its readings kept (see `ven status`); it resumes when the VTN requests it again");
+                        }
+                    }
+                    // 461 / 452: the request we think current may have been
+                    // replaced without our hearing of it (a lost
+                    // oadrRegisteredReport): ask for the current requests.
+                    if verdict != Verdict::SetAside
+                        && matches!(
+                            code,
+                            Some(ResponseCode::REPORT_NOT_SUPPORTED)
+                                | Some(ResponseCode::INVALID_ID)
+                        )
+                    {
+                        self.reregister_reports = true;
+                    }
+                    self.save_refusals(&reg.session.reports)?;
+                }
+                Taken::Unavailable(e) => {
                     tracing::warn!(error = %e, pending = self.store.outbox_len().unwrap_or(-1), "delivery failed; readings kept");
                     self.retry_later(reg);
                     return Ok(());
@@ -799,6 +948,19 @@ impl<T: Transport, D: Device, C: Clock> Agent<T, D, C> {
         Ok(())
     }
 
+    /// Wake up to send a refused report again when its back-off ends.
+    fn schedule_report_retry(&mut self, reg: &Registered) {
+        if let Some(t) = reg
+            .session
+            .reports
+            .delivery
+            .next_retry_after(self.clock.now())
+        {
+            self.flush_retry_at = Some(self.flush_retry_at.map_or(t, |f| f.min(t)));
+        }
+    }
+
+    /// The VTN is unreachable or unavailable: every report waits.
     fn retry_later(&mut self, reg: &Registered) {
         self.flush_failures += 1;
         let base = self.poll_period(reg).min(StdDuration::from_secs(10));

@@ -36,6 +36,7 @@
 //! min_period_s = 1
 //! history_period_s = 60
 //! batch = 500                  # readings per oadrUpdateReport, at most 1000
+//! set_aside_after = 10         # refusals of one report before it is set aside (0: never)
 //!
 //! [device]
 //! kind = "simulated"           # or "command", "webhook", "modbus"
@@ -176,6 +177,15 @@ pub struct ReportsConfig {
     /// Most readings in one oadrUpdateReport (clamped to 1..=1000,
     /// `agent::MAX_BATCH`); a backlog goes out 10 batches per wake-up.
     pub batch: i64,
+    /// Consecutive refusals of one report's oadrUpdateReport (an error code,
+    /// or an HTTP error other than 502/503/504/408/429) after which that
+    /// report is set aside: no longer sent nor sampled, its readings kept,
+    /// shown by `ven status`, until the VTN requests it again (it does when
+    /// the VEN registers again or restarts). Between refusals the report
+    /// backs off on its own (from the poll period, at most 10 s, doubled per
+    /// refusal up to `[poll] max_backoff_s`); other reports go on. 0 never
+    /// sets a report aside. See `protocol::delivery`.
+    pub set_aside_after: u32,
 }
 
 impl Default for ReportsConfig {
@@ -185,6 +195,7 @@ impl Default for ReportsConfig {
             history_period_s: 60,
             history_retention_days: 7,
             batch: 500,
+            set_aside_after: crate::protocol::delivery::DEFAULT_SET_ASIDE_AFTER,
         }
     }
 }
@@ -346,6 +357,9 @@ mod tests {
         assert_eq!(c.device, DeviceConfig::Simulated(SimConfig::default()));
         assert_eq!(c.opt_policy().unwrap().default, OptType::OptIn);
         assert!(c.push.is_none());
+        assert_eq!(c.reports.set_aside_after, 10);
+        let c = Config::from_toml("[reports]\nset_aside_after = 0").unwrap();
+        assert_eq!(c.reports.set_aside_after, 0, "0: never set aside");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! - [`device`]: devices behind one trait (simulated thermostat and meter,
 //!   command / webhook, Modbus TCP).
 //! - [`agent`]: the loop that joins them.
+//! - [`status`]: `ven status`, read from the store.
 // One audited `unsafe` call registers the idle timerfd with tokio (see `idle`).
 #![deny(unsafe_code)]
 
@@ -19,6 +20,7 @@ pub mod error;
 pub mod http_client;
 pub mod idle;
 pub mod protocol;
+pub mod status;
 pub mod store;
 pub mod tls;
 pub mod transport;

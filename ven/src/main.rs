@@ -1,5 +1,6 @@
 //! `ven run --vtn URL --name NAME [--db PATH] [--config FILE]
-//! [--cert FILE --key FILE --ca FILE [--tls-stack openssl|rustls]]`
+//! [--cert FILE --key FILE --ca FILE [--tls-stack openssl|rustls]]`;
+//! `ven status [--db PATH] [--config FILE]`; `ven config [--config FILE]`
 
 use std::path::PathBuf;
 
@@ -27,6 +28,16 @@ enum Cmd {
     Run(RunArgs),
     /// Print the effective configuration (defaults + file) as TOML.
     Config {
+        #[arg(long, env = "VEN_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Print what the VEN's database holds: registration, readings waiting
+    /// in the outbox, and reports the VTN refuses (backing off or set
+    /// aside). Safe beside a running VEN.
+    Status {
+        /// SQLite database (default: the config's [ven] db).
+        #[arg(long, env = "VEN_DB")]
+        db: Option<String>,
         #[arg(long, env = "VEN_CONFIG")]
         config: Option<PathBuf>,
     },
@@ -113,6 +124,20 @@ fn main() -> anyhow::Result<()> {
                 None => Config::default(),
             };
             print!("{}", toml::to_string_pretty(&c)?);
+            Ok(())
+        }
+        Cmd::Status { db, config } => {
+            let c = match config {
+                Some(p) => Config::load(&p)?,
+                None => Config::default(),
+            };
+            let db = db.unwrap_or(c.ven.db);
+            // Opening would create an empty database: say it is missing.
+            if !std::path::Path::new(&db).exists() {
+                anyhow::bail!("no VEN database at {db}");
+            }
+            let mut store = Store::open(&db)?;
+            print!("{}", ven::status::render(&mut store)?);
             Ok(())
         }
         Cmd::Run(a) => {

@@ -244,18 +244,24 @@ impl Store {
     }
 
     /// The oldest `limit` readings of the given streams (reportSpecifierID,
-    /// rID) and of HISTORY_USAGE answers, in the order they were stored.
+    /// rID) and, with `with_history`, of HISTORY_USAGE answers, in the order
+    /// they were stored.
     pub fn pending_streams(
         &mut self,
         streams: &[(ReportSpecifierId, Rid)],
+        with_history: bool,
         limit: i64,
     ) -> Result<Vec<(i64, Reading)>> {
         let history = ReportKind::HistoryUsage.name();
-        let mut rows: Vec<OutboxRow> = outbox::table
-            .filter(outbox::report_name.eq(history.as_str()))
-            .order(outbox::id.asc())
-            .limit(limit)
-            .load(&mut self.conn)?;
+        let mut rows: Vec<OutboxRow> = if with_history {
+            outbox::table
+                .filter(outbox::report_name.eq(history.as_str()))
+                .order(outbox::id.asc())
+                .limit(limit)
+                .load(&mut self.conn)?
+        } else {
+            Vec::new()
+        };
         for (spec, rid) in streams {
             rows.extend(
                 outbox::table
@@ -312,6 +318,34 @@ impl Store {
 
     pub fn outbox_len(&mut self) -> Result<i64> {
         Ok(outbox::table.count().get_result(&mut self.conn)?)
+    }
+
+    /// Readings waiting of one reportSpecifierID.
+    pub fn outbox_count(&mut self, report_specifier_id: &str) -> Result<i64> {
+        Ok(outbox::table
+            .filter(outbox::report_specifier_id.eq(report_specifier_id))
+            .count()
+            .get_result(&mut self.conn)?)
+    }
+
+    /// What waits in the outbox, per stream: (reportSpecifierID, rID,
+    /// readings, oldest interval start).
+    pub fn outbox_summary(&mut self) -> Result<Vec<(String, String, i64, Timestamp)>> {
+        use diesel::dsl::{count_star, min};
+        let rows: Vec<(String, String, i64, Option<i64>)> = outbox::table
+            .group_by((outbox::report_specifier_id, outbox::rid))
+            .select((
+                outbox::report_specifier_id,
+                outbox::rid,
+                count_star(),
+                min(outbox::dtstart_ms),
+            ))
+            .order((outbox::report_specifier_id, outbox::rid))
+            .load(&mut self.conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(s, r, n, t)| (s, r, n, from_ms(t.unwrap_or_default())))
+            .collect())
     }
 
     pub fn add_history(
@@ -457,7 +491,7 @@ mod tests {
             Rid::new("power").unwrap(),
         );
         let got: Vec<(String, i64)> = s
-            .pending_streams(std::slice::from_ref(&power), 10)
+            .pending_streams(std::slice::from_ref(&power), true, 10)
             .unwrap()
             .into_iter()
             .map(|(_, r)| (r.rid.to_string(), r.dtstart.timestamp()))
@@ -472,11 +506,34 @@ mod tests {
             "the stream asked for and history, oldest first"
         );
         assert_eq!(
-            s.pending_streams(std::slice::from_ref(&power), 2)
+            s.pending_streams(std::slice::from_ref(&power), true, 2)
                 .unwrap()
                 .len(),
             2
         );
+        // History set aside: only the streams.
+        assert_eq!(
+            s.pending_streams(std::slice::from_ref(&power), false, 10)
+                .unwrap()
+                .iter()
+                .map(|(_, r)| r.report_specifier_id.to_string())
+                .collect::<Vec<_>>(),
+            ["TELEMETRY_USAGE", "TELEMETRY_USAGE"]
+        );
+        let summary = s.outbox_summary().unwrap();
+        assert_eq!(
+            summary
+                .iter()
+                .map(|(sp, r, n, t)| (sp.as_str(), r.as_str(), *n, t.timestamp()))
+                .collect::<Vec<_>>(),
+            [
+                ("HISTORY_USAGE", "energy", 1, 0),
+                ("TELEMETRY_STATUS", "status", 1, 1),
+                ("TELEMETRY_USAGE", "energy", 1, 1),
+                ("TELEMETRY_USAGE", "power", 2, 1)
+            ]
+        );
+        assert_eq!(s.outbox_count("TELEMETRY_USAGE").unwrap(), 3);
         let mut dropped = s.drop_streams_except(std::slice::from_ref(&power)).unwrap();
         dropped.sort();
         assert_eq!(

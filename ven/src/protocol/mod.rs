@@ -10,6 +10,7 @@
 //! a successful `oadrCreatedPartyRegistration` produces.
 
 pub mod backoff;
+pub mod delivery;
 pub mod events;
 pub mod opt;
 pub mod registration;

@@ -27,6 +27,7 @@ use adr_schema::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::delivery::Delivery;
 use super::schedule::Grid;
 use super::{request_id, Action};
 
@@ -154,6 +155,9 @@ pub struct ReportBook {
     /// about which reports it wants: until then a stream no request covers
     /// is kept, afterwards its readings are dropped (`settle`).
     settled: bool,
+    /// Which reports the VTN refuses: backing off, or set aside (not sent,
+    /// not sampled) until the VTN requests them again.
+    pub delivery: Delivery,
 }
 
 fn rid(s: &str) -> Rid {
@@ -194,6 +198,7 @@ impl ReportBook {
             active: BTreeMap::new(),
             seq: 0,
             settled: false,
+            delivery: Delivery::default(),
         }
     }
 
@@ -424,6 +429,25 @@ impl ReportBook {
         v
     }
 
+    /// The streams whose readings are kept when unsettled streams are
+    /// dropped: those a current request takes, and those of a report set
+    /// aside for refusals (set aside, its readings are never deleted).
+    pub fn kept_streams(&self) -> Vec<(ReportSpecifierId, Rid)> {
+        let mut v = self.streams();
+        for o in &self.offered {
+            if self.delivery.is_set_aside(o.specifier.as_str()) {
+                v.extend(
+                    o.points
+                        .iter()
+                        .map(|(r, _)| (o.specifier.clone(), r.clone())),
+                );
+            }
+        }
+        v.sort_by(|a, b| (a.0.as_str(), a.1.as_str()).cmp(&(b.0.as_str(), b.1.as_str())));
+        v.dedup();
+        v
+    }
+
     /// The VTN has answered our METADATA (and a first poll): provisional
     /// requests it did not replace stop. Readings of streams no current
     /// request takes may then be dropped by the caller.
@@ -524,6 +548,10 @@ impl ReportBook {
             }
             None => (now, None),
         };
+        // Requested again: a report set aside for refusals resumes.
+        if self.delivery.requested(s.report_specifier_id.as_str()) {
+            tracing::info!(report = %s.report_specifier_id, report_request_id = %rr.report_request_id, "report requested again by the VTN; no longer set aside");
+        }
         if offered.kind == ReportKind::HistoryUsage {
             let (from, to) = match &s.report_interval {
                 Some(_) => (start, end.unwrap_or(now).min(now)),
@@ -674,17 +702,21 @@ impl ReportBook {
                 if let Some(e) = a.end {
                     at = at.min(e);
                 }
-                if behind > 0 {
+                if behind > 0 && !self.delivery.is_set_aside(a.specifier.as_str()) {
                     tracing::warn!(report_request_id = %id, skipped = behind, "sampling instants missed");
                 }
-                actions.push(Action::Sample {
-                    kind: a.kind,
-                    report_request_id: id.clone(),
-                    report_specifier_id: a.specifier.clone(),
-                    points: a.points.clone(),
-                    dtstart: at.saturating_minus(a.granularity),
-                    granularity: a.granularity,
-                });
+                // A report set aside for refusals is not sampled (its kept
+                // readings are enough for a VTN that will not take them).
+                if !self.delivery.is_set_aside(a.specifier.as_str()) {
+                    actions.push(Action::Sample {
+                        kind: a.kind,
+                        report_request_id: id.clone(),
+                        report_specifier_id: a.specifier.clone(),
+                        points: a.points.clone(),
+                        dtstart: at.saturating_minus(a.granularity),
+                        granularity: a.granularity,
+                    });
+                }
                 a.next_sample = at.saturating_plus(a.granularity);
             }
             if let Some(f) = a.next_flush {

@@ -1019,6 +1019,104 @@ fn reregistration_keeps_sampling_and_settle_stops_what_nobody_asked_for() {
 }
 
 #[test]
+fn a_report_set_aside_is_not_sampled_and_resumes_when_requested_again() {
+    use crate::protocol::delivery::Verdict;
+    let mut r = registered(OptPolicy::default(), 1);
+    r.handle(
+        registered_report(vec![
+            request("RR1", "TELEMETRY_USAGE", &["power"], 1, 1, None),
+            request("RS1", "TELEMETRY_STATUS", &["status"], 1, 1, None),
+        ]),
+        t0(),
+    );
+    r.session.reports.settle();
+    assert_eq!(samples(&r.tick(t0() + CD::seconds(1))).len(), 2);
+    let book = &mut r.session.reports;
+    book.delivery.set_limit(2);
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(5);
+    let s = std::time::Duration::from_secs(1);
+    book.delivery.answered();
+    book.delivery
+        .refused("TELEMETRY_STATUS", "HTTP 500".into(), t0(), s, s, &mut rng);
+    book.delivery.answered();
+    assert_eq!(
+        book.delivery
+            .refused("TELEMETRY_STATUS", "HTTP 500".into(), t0(), s, s, &mut rng),
+        Verdict::SetAside
+    );
+    // Set aside: only usage is sampled; its streams are still kept (a
+    // settle after a re-registration does not drop its readings) though no
+    // longer sent.
+    assert_eq!(
+        sample_ids(&r.tick(t0() + CD::seconds(2))),
+        vec![("RR1".into(), t0() + CD::seconds(1))]
+    );
+    assert!(r
+        .session
+        .reports
+        .kept_streams()
+        .contains(&(spec_id("TELEMETRY_STATUS"), rid_("status"))));
+    assert!(!r
+        .session
+        .reports
+        .delivery
+        .ready("TELEMETRY_STATUS", t0() + CD::hours(1)));
+    // The VTN no longer requests it (a re-registration): still kept.
+    r.handle(
+        registered_report(vec![request(
+            "RR2",
+            "TELEMETRY_USAGE",
+            &["power"],
+            1,
+            1,
+            None,
+        )]),
+        t0() + CD::milliseconds(2500),
+    );
+    r.session.reports.cancel(
+        &RequestId::new("c").unwrap(),
+        &[rr_id("RS1")],
+        false,
+        &r.ven_id(),
+    );
+    assert!(!r
+        .session
+        .reports
+        .streams()
+        .contains(&(spec_id("TELEMETRY_STATUS"), rid_("status"))));
+    assert!(r
+        .session
+        .reports
+        .kept_streams()
+        .contains(&(spec_id("TELEMETRY_STATUS"), rid_("status"))));
+    // Requested again: it resumes, sampled and sent.
+    r.handle(
+        create_report(vec![request(
+            "RS2",
+            "TELEMETRY_STATUS",
+            &["status"],
+            1,
+            1,
+            None,
+        )]),
+        t0() + CD::milliseconds(2600),
+    );
+    assert!(r.session.reports.delivery.refusals().is_empty());
+    assert!(r
+        .session
+        .reports
+        .delivery
+        .ready("TELEMETRY_STATUS", t0() + CD::seconds(3)));
+    assert_eq!(
+        sample_ids(&r.tick(t0() + CD::seconds(3))),
+        vec![
+            ("RR2".into(), t0() + CD::seconds(2)),
+            ("RS2".into(), t0() + CD::seconds(2))
+        ]
+    );
+}
+
+#[test]
 fn update_report_groups_by_request_in_order() {
     let rd = |rr: &str, rid: &str, s: i64, v: f64| Reading {
         report_request_id: ReportRequestId::new(rr).unwrap(),

@@ -33,6 +33,17 @@ pub struct FakeState {
     /// Hold every request without answering while set (a VTN that accepts
     /// connections and does not answer).
     pub hang: bool,
+    /// Also request TELEMETRY_STATUS (reportRequestID `RR-status`, 1 s).
+    pub status_report: bool,
+    /// Answer HTTP 500 to any oadrUpdateReport carrying an
+    /// `oadrPayloadResourceStatus`, as openleadr's VTN does.
+    pub refuse_status: bool,
+    /// oadrUpdateReport messages answered 500 for their resource status.
+    pub status_refused: usize,
+    /// The most oadrReports seen in one oadrUpdateReport.
+    pub max_reports_per_message: usize,
+    /// Answers to the next polls (otherwise an empty oadrResponse).
+    pub queued: std::collections::VecDeque<Message>,
 }
 
 pub type Shared = Arc<Mutex<FakeState>>;
@@ -59,6 +70,24 @@ pub fn report_request() -> ReportRequest {
                 rid: rid("power"),
                 item_base: None,
                 reading_type: ReadingType::DirectRead,
+            }],
+        },
+    }
+}
+
+/// A TELEMETRY_STATUS request at 1 s.
+pub fn status_request(id: &str) -> ReportRequest {
+    ReportRequest {
+        report_request_id: ReportRequestId::new(id).unwrap(),
+        specifier: ReportSpecifier {
+            report_specifier_id: ReportSpecifierId::new("TELEMETRY_STATUS").unwrap(),
+            granularity: Duration::from_secs(1),
+            report_back_duration: Duration::from_secs(1),
+            report_interval: None,
+            payloads: vec![SpecifierPayload {
+                rid: rid("status"),
+                item_base: None,
+                reading_type: ReadingType::NotApplicable,
             }],
         },
     }
@@ -102,9 +131,13 @@ pub fn answer(state: &Shared, m: Message) -> Option<Message> {
                 rr.report_request_id =
                     ReportRequestId::new(format!("RR-usage-{}", s.generation)).unwrap();
             }
+            let mut report_requests = vec![rr];
+            if s.status_report {
+                report_requests.push(status_request("RR-status"));
+            }
             Message::RegisteredReport(RegisteredReport {
                 response: ok(r.request_id),
-                report_requests: vec![rr],
+                report_requests,
                 ven_id: Some(ven),
             })
         }
@@ -126,6 +159,7 @@ pub fn answer(state: &Shared, m: Message) -> Option<Message> {
             })
         }
         Message::UpdateReport(u) => {
+            s.max_reports_per_message = s.max_reports_per_message.max(u.reports.len());
             for rep in &u.reports {
                 let n: usize = rep.intervals.iter().map(|iv| iv.payloads.len()).sum();
                 for _ in 0..n {
@@ -163,6 +197,7 @@ pub fn answer(state: &Shared, m: Message) -> Option<Message> {
                 ven_id: Some(ven),
             })
         }
+        Message::Poll(_) if !s.queued.is_empty() => s.queued.pop_front().unwrap(),
         Message::Response(_) => return None,
         other => Message::Response(Response {
             response: ok(RequestId::new(format!("re-{}", other.name())).unwrap()),
@@ -177,6 +212,18 @@ async fn handler(body: web::Bytes, state: web::Data<Shared>) -> HttpResponse {
     }
     if !state.lock().unwrap().up {
         return HttpResponse::ServiceUnavailable().finish();
+    }
+    {
+        let mut s = state.lock().unwrap();
+        if s.refuse_status
+            && body
+                .windows(b"oadrPayloadResourceStatus".len())
+                .any(|w| w == b"oadrPayloadResourceStatus")
+        {
+            s.received.push("oadrUpdateReport (refused)".into());
+            s.status_refused += 1;
+            return HttpResponse::InternalServerError().body("Internal Server Error");
+        }
     }
     let m = match Message::from_slice(&body) {
         Ok(m) => m,
